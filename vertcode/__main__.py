@@ -1,0 +1,3 @@
+from vertcode.cli import main
+
+main()

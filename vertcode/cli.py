@@ -1,0 +1,159 @@
+"""The command line: thin typer commands over vertcode's plain functions.
+
+Exit codes: 0 every note coded; 1 one or more notes could not be read or coded (each is
+reported, the others are still coded); 2 usage error (bad option, missing folder).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vertcode.notes import DEFAULT_MAX_BYTES, NoteSource
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and "
+                       "sacroplasty operative notes.")
+
+EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+PatternsOption = Annotated[Optional[Path], typer.Option(
+    "--patterns", help="Folder of pattern files to use instead of the bundled ones.")]
+MaxBytesOption = Annotated[int, typer.Option(
+    "--max-bytes", min=1, help="Notes larger than this are reported, not coded.")]
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    typer.echo(f"vertcode: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES):
+    from vertcode.coding import Coder
+    from vertcode.patterns import PatternError
+
+    try:
+        return Coder(patterns, max_bytes=max_bytes)
+    except PatternError as exc:
+        _fail(f"invalid patterns: {exc}")
+
+
+@app.command()
+def code(
+    notes: Annotated[list[str], typer.Argument(help="Note files to code; '-' reads standard input.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    patterns: PatternsOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Code one or more notes and print the codes, units, evidence and flags."""
+    from vertcode import output
+
+    sources = [NoteSource("-", None) if n == "-" else NoteSource(n, Path(n)) for n in notes]
+    coder = _coder(patterns, max_bytes)
+    results = list(coder.code_sources(sources))
+    writer = {
+        Format.table: output.write_table, Format.json: output.write_json,
+        Format.jsonl: output.write_jsonl, Format.csv: output.write_csv,
+    }[format]
+    writer(results, sys.stdout)
+    failed = [r for r in results if r.errors]
+    for result in failed:
+        typer.echo(f"vertcode: {result.note}: {'; '.join(result.errors)}", err=True)
+    raise typer.Exit(EXIT_NOTE_FAILED if failed else EXIT_OK)
+
+
+@app.command()
+def batch(
+    directory: Annotated[Path, typer.Argument(help="Folder of notes, searched recursively.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
+    pattern: Annotated[str, typer.Option("--glob", help="Which files are notes.")] = "*.txt",
+    patterns: PatternsOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Code every note below a folder into a JSON lines file, with a progress bar and a summary.
+
+    The output is written to a temporary file beside OUT and renamed when the batch is done,
+    so an interrupted run never leaves a half-written OUT.
+    """
+    from vertcode.notes import find_notes
+    from vertcode.output import to_json_line
+
+    if not directory.is_dir():
+        _fail(f"{directory}: not a folder")
+    sources = list(find_notes(directory, pattern))
+    coder = _coder(patterns, max_bytes)
+    totals = {"notes": 0, "codes": 0, "flags": 0, "errors": 0}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream, _progress(len(sources)) as advance:
+            for result in coder.code_sources(sources):
+                stream.write(to_json_line(result) + "\n")
+                totals["notes"] += 1
+                totals["codes"] += len(result.codes)
+                totals["flags"] += len(result.flags)
+                totals["errors"] += bool(result.errors)
+                if result.errors:
+                    typer.echo(f"vertcode: {result.note}: {'; '.join(result.errors)}", err=True)
+                advance()
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    typer.echo(f"{totals['notes']} notes, {totals['codes']} code lines, {totals['flags']} flags, "
+               f"{totals['errors']} errors -> {out}", err=True)
+    raise typer.Exit(EXIT_NOTE_FAILED if totals["errors"] else EXIT_OK)
+
+
+@contextmanager
+def _progress(total: int):
+    """A progress bar on an interactive terminal; silence when stderr is a file or a pipe."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("coding notes", total=total)
+        yield lambda: bar.advance(task)
+
+
+@app.command("eval")
+def evaluate(
+    corpus: Annotated[Path, typer.Argument(help="Folder holding gold.jsonl and notes/.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    patterns: PatternsOption = None,
+) -> None:
+    """Score vertcode against a corpus: exact match, per-code and per-flag precision and recall."""
+    import json
+
+    from vertcode.evaluate import GoldError, format_report, load_gold, score, sources
+
+    try:
+        gold = load_gold(corpus)
+    except GoldError as exc:
+        _fail(str(exc))
+    coder = _coder(patterns)
+    report = score(gold, coder.code_sources(sources(corpus, gold)))
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+    raise typer.Exit(EXIT_OK)
+
+
+def main() -> None:
+    app()

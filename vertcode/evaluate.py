@@ -1,0 +1,160 @@
+"""Evaluation against an annotated corpus: CORPUS/gold.jsonl and the notes it names.
+
+A gold line is `{"note": "seed-04.txt", "codes": {"22513": 1, "22515": 2}}`, the note's path
+relative to CORPUS/notes/, optionally with `"flags": ["cross-region-primary"]`. A note matches
+exactly when its whole set of codes and units equals the gold. A code that should not be there
+is worse than a missing one, so notes with false positives are listed first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vertcode.model import NoteResult
+from vertcode.notes import NoteSource
+
+
+class GoldError(ValueError):
+    """gold.jsonl is missing or malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Gold:
+    note: str
+    codes: dict[str, int]
+    flags: frozenset[str] | None  # None: this line does not annotate flags
+
+
+def load_gold(corpus: Path) -> list[Gold]:
+    path = corpus / "gold.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    gold = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldError(f"{where}: invalid JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("note"), str):
+            raise GoldError(f"{where}: expected an object with a \"note\" path")
+        codes = row.get("codes")
+        if not isinstance(codes, dict) or not all(
+                isinstance(u, int) and not isinstance(u, bool) and u > 0 for u in codes.values()):
+            raise GoldError(f"{where}: \"codes\" must map each code to a positive whole number of units")
+        flags = row.get("flags")
+        if flags is not None and not (isinstance(flags, list) and all(isinstance(f, str) for f in flags)):
+            raise GoldError(f"{where}: \"flags\" must be a list of flag kinds")
+        gold.append(Gold(row["note"], dict(codes), frozenset(flags) if flags is not None else None))
+    return gold
+
+
+def sources(corpus: Path, gold: Iterable[Gold]) -> list[NoteSource]:
+    return [NoteSource(g.note, corpus / "notes" / g.note) for g in gold]
+
+
+@dataclass
+class Difference:
+    note: str
+    expected: dict[str, int]
+    got: dict[str, int]
+    false_positives: list[str]
+    errors: list[str]
+
+
+@dataclass
+class Report:
+    notes: int = 0
+    exact: int = 0
+    per_code: dict[str, dict[str, int]] = field(default_factory=dict)
+    flag_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def exact_match(self) -> float:
+        return self.exact / self.notes if self.notes else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "notes": self.notes,
+            "exact": self.exact,
+            "exact_match": round(self.exact_match, 4),
+            "codes": {code: _scores(c) for code, c in sorted(self.per_code.items())},
+            "flags": {kind: _scores(c) for kind, c in sorted(self.flag_counts.items())},
+            "differences": [d.__dict__ for d in self.differences],
+        }
+
+
+def _scores(counts: dict[str, int]) -> dict:
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    return {
+        "tp": tp, "fp": fp, "fn": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+    }
+
+
+def score(gold: list[Gold], results: Iterable[NoteResult]) -> Report:
+    """Compare results (in the order of `gold`) with the gold answers."""
+    report = Report()
+    for expected, result in zip(gold, results, strict=True):
+        got = result.code_units()
+        report.notes += 1
+        for code in set(expected.codes) | set(got):
+            counts = report.per_code.setdefault(code, {"tp": 0, "fp": 0, "fn": 0})
+            want, have = expected.codes.get(code, 0), got.get(code, 0)
+            counts["tp"] += min(want, have)
+            counts["fp"] += max(0, have - want)
+            counts["fn"] += max(0, want - have)
+        if expected.flags is not None:
+            raised = {f.kind for f in result.flags}
+            for kind in expected.flags | raised:
+                counts = report.flag_counts.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})
+                counts["tp" if kind in expected.flags and kind in raised else
+                       "fp" if kind in raised else "fn"] += 1
+        if got == expected.codes and not result.errors:
+            report.exact += 1
+        else:
+            extra = sorted(c for c in got if got[c] > expected.codes.get(c, 0))
+            report.differences.append(Difference(expected.note, expected.codes, got, extra, result.errors))
+    report.differences.sort(key=lambda d: (not d.false_positives, d.note))
+    return report
+
+
+def format_report(report: Report) -> str:
+    lines = [f"exact match: {report.exact}/{report.notes} notes ({report.exact_match:.1%})", ""]
+    lines.append(f"{'code':<8}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}")
+    for code, counts in sorted(report.per_code.items()):
+        s = _scores(counts)
+        lines.append(f"{code:<8}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}")
+    if report.flag_counts:
+        lines += ["", f"{'flag':<32}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
+        for kind, counts in sorted(report.flag_counts.items()):
+            s = _scores(counts)
+            lines.append(f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}"
+                         f"{_pct(s['precision']):>11}{_pct(s['recall']):>8}")
+    if report.differences:
+        lines += ["", "notes that differ (false positives first):"]
+        for d in report.differences:
+            line = f"  {d.note}: expected {_codes(d.expected)}, got {_codes(d.got)}"
+            if d.false_positives:
+                line += f"  [false positive: {', '.join(d.false_positives)}]"
+            if d.errors:
+                line += f"  [error: {'; '.join(d.errors)}]"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _codes(codes: dict[str, int]) -> str:
+    return "{" + ", ".join(f"{c} x{u}" for c, u in sorted(codes.items())) + "}" if codes else "{}"

@@ -1,0 +1,104 @@
+"""Vertebral levels: parsing what a note writes into canonical level names.
+
+Pure Python, no spaCy: the pipeline finds where a level is written, this module says which
+vertebral bodies the words name. "T11-L1" is T11, T12 and L1; "L2-4" is L2, L3 and L4; "the
+twelfth thoracic vertebra" is T12. The variant levels T13 and L6 exist only in patients who have
+them, so a range includes them only when the note names them as an end.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REGION_COUNTS = (("C", 7), ("T", 13), ("L", 6), ("S", 5))
+VARIANT_LEVELS = frozenset({"T13", "L6"})
+SACRUM = "sacrum"
+
+#: Every level in cranio-caudal order, variants included.
+ORDER: tuple[str, ...] = tuple(
+    f"{region}{n}" for region, count in _REGION_COUNTS for n in range(1, count + 1)
+) + (SACRUM,)
+_RANK = {level: i for i, level in enumerate(ORDER)}
+
+REGION_NAMES = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
+_REGION_LETTER = {name: letter for letter, name in REGION_NAMES.items()}
+
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+}
+
+_LEVEL = r"([CTLS])\s*[-\s]?\s*(\d{1,2})"
+_SINGLE = re.compile(rf"^{_LEVEL}$", re.I)
+_RANGE = re.compile(
+    rf"^{_LEVEL}\s*(?:-|–|—|/|to|through|thru)\s*(?:{_LEVEL}|(\d{{1,2}}))$", re.I
+)
+_ORDINAL = re.compile(
+    r"^(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(cervical|thoracic|lumbar|sacral)\b", re.I
+)
+
+
+class LevelError(ValueError):
+    """The text does not name a vertebral level this module knows."""
+
+
+def canonical(region: str, number: int) -> str:
+    """The canonical name of one level, checked against the levels that exist."""
+    level = f"{region.upper()}{number}"
+    if level not in _RANK:
+        raise LevelError(f"no such vertebral level: {level}")
+    return level
+
+
+def region_of(level: str) -> str:
+    """'cervical', 'thoracic', 'lumbar' or 'sacral'."""
+    if level == SACRUM:
+        return "sacral"
+    return REGION_NAMES[level[0]]
+
+
+def rank(level: str) -> int:
+    """Cranio-caudal position, for sorting and ranges."""
+    return _RANK[level]
+
+
+def expand(first: str, last: str) -> list[str]:
+    """Every level from `first` to `last` inclusive, in the order written."""
+    lo, hi = rank(first), rank(last)
+    step = 1 if hi >= lo else -1
+    ends = {first, last}
+    return [
+        ORDER[i]
+        for i in range(lo, hi + step, step)
+        if ORDER[i] in ends or ORDER[i] not in VARIANT_LEVELS
+    ]
+
+
+def parse(text: str) -> list[str]:
+    """The levels a level mention names, in the order written.
+
+    >>> parse("T11–L1")
+    ['T11', 'T12', 'L1']
+    >>> parse("L2-4")
+    ['L2', 'L3', 'L4']
+    """
+    text = " ".join(text.split()).strip("()[]")
+    match = _SINGLE.match(text)
+    if match:
+        return [canonical(match[1], int(match[2]))]
+    match = _RANGE.match(text)
+    if match:
+        first = canonical(match[1], int(match[2]))
+        if match[3]:
+            last = canonical(match[3], int(match[4]))
+        else:
+            last = canonical(match[1], int(match[5]))
+        if "/" in text:
+            return [first, last]
+        return expand(first, last)
+    match = _ORDINAL.match(text)
+    if match:
+        return [canonical(_REGION_LETTER[match[2].lower()], _ORDINALS[match[1].lower()])]
+    if re.match(r"^(?:the\s+)?(?:sacrum|sacral)", text, re.I):
+        return [SACRUM]
+    raise LevelError(f"not a vertebral level: {text!r}")

@@ -1,0 +1,257 @@
+"""The coding rules: from what a note documents to CPT code lines, units and flags.
+
+Plain Python over the dataclasses of `vertcode.model`; it knows nothing of spaCy, so each rule
+can be read and tested alone. Rule numbers refer to the project's coding-rules.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vertcode.levels import SACRUM, region_of
+from vertcode.model import CodeLine, Evidence, Extraction, Finding, Flag
+
+# Regions each family splits its primary code by (rules 2, 3).
+_VERTEBROPLASTY_PRIMARY = {"cervical": "22510", "thoracic": "22510", "lumbar": "22511", "sacral": "22511"}
+_VERTEBROPLASTY_REGION = {"cervical": "cervicothoracic", "thoracic": "cervicothoracic",
+                          "lumbar": "lumbosacral", "sacral": "lumbosacral"}
+_AUGMENTATION_PRIMARY = {"thoracic": "22513", "lumbar": "22514"}
+
+
+@dataclass
+class _Family:
+    """The treated levels of one code family, in procedure order."""
+
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def levels(self) -> list[str]:
+        return [f.level for f in self.findings]
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return _evidence_of(self.findings)
+
+
+def _evidence_of(findings: list[Finding]) -> list[Evidence]:
+    return sorted({e for f in findings for e in f.evidence})
+
+
+def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[list[CodeLine], list[Flag]]:
+    """Code lines and flags for one note.
+
+    `descriptions` maps each code to its short descriptor (patterns/codes.json).
+    """
+    coder = _Coder(extraction, descriptions)
+    return coder.run()
+
+
+class _Coder:
+    def __init__(self, extraction: Extraction, descriptions: Mapping[str, str]):
+        self.extraction = extraction
+        self.descriptions = descriptions
+        self.codes: list[CodeLine] = []
+        self.flags: list[Flag] = []
+
+    def run(self) -> tuple[list[CodeLine], list[Flag]]:
+        ext = self.extraction
+        treated = sorted((f for f in ext.findings if f.status == "treated"), key=lambda f: f.order)
+        self._flag_aborted()
+        if ext.open_procedure and treated:
+            # Rule 13: cement placed during an open operation is not a percutaneous procedure.
+            self.flags.append(Flag(
+                "open-procedure",
+                "The note documents an open operation; 22510-22515 describe percutaneous "
+                "procedures only, so no code is suggested. Review the operative report.",
+                ext.open_procedure + _evidence_of(treated)))
+            return self.codes, self.flags
+        if not treated:
+            if ext.unplaced:
+                self.flags.append(Flag(
+                    "no-level",
+                    "A procedure is documented but no vertebral level is named: query the physician.",
+                    ext.unplaced))
+            return self.codes, self.flags
+
+        families = self._families(treated)
+        vertebroplasty = families.get("vertebroplasty")
+        augmentation = families.get("augmentation")
+        if vertebroplasty:
+            self._code_family(vertebroplasty, _VERTEBROPLASTY_PRIMARY, "22512", _VERTEBROPLASTY_REGION)
+        if augmentation:
+            self._code_family(augmentation, _AUGMENTATION_PRIMARY, "22515", None)
+        if vertebroplasty and augmentation:
+            self._flag_mixed(vertebroplasty, augmentation)
+        if "cervical-augmentation" in families:
+            self._code_cervical_augmentation(families["cervical-augmentation"])
+        if "sacroplasty" in families:
+            self._code_sacroplasty(families["sacroplasty"])
+        self._note_included_services()
+        return self.codes, self.flags
+
+    # -- which family each treated level belongs to (rules 1, 6, 8, 9) ---------------------
+
+    def _families(self, treated: list[Finding]) -> dict[str, _Family]:
+        families: dict[str, _Family] = {}
+        conflicted: list[Finding] = []
+        deviceless: list[Finding] = []
+        sacral_vertebroplasty: list[Finding] = []
+        for finding in treated:
+            region = region_of(finding.level)
+            technique = finding.technique
+            if technique == "augmentation" and finding.device is None:
+                if finding.technique_source == "header" and self.extraction.has_narrative:
+                    # Rule 1: the description shows no cavity creation, whatever the title says.
+                    conflicted.append(finding)
+                    technique = "vertebroplasty"
+                else:
+                    deviceless.append(finding)
+            if finding.level == SACRUM or technique == "sacroplasty":
+                name = "sacroplasty"
+            elif technique == "augmentation":
+                name = "cervical-augmentation" if region == "cervical" else (
+                    "sacroplasty" if region == "sacral" else "augmentation")
+            else:
+                name = "vertebroplasty"
+                if region == "sacral":
+                    sacral_vertebroplasty.append(finding)
+            families.setdefault(name, _Family(name)).findings.append(finding)
+
+        if conflicted:
+            self.flags.append(Flag(
+                "technique-conflict",
+                "The title calls this augmentation (kyphoplasty), but the procedure description "
+                "shows no cavity created with a device before the cement: coded as vertebroplasty "
+                f"at {_join(f.level for f in conflicted)}. Confirm with the physician.",
+                _evidence_of(conflicted)))
+        if deviceless:
+            self.flags.append(Flag(
+                "no-device",
+                "Augmentation is documented with no cavity-creation device named (balloon, bone "
+                f"tamp, curette...) at {_join(f.level for f in deviceless)}: a documentation gap "
+                "worth a query.",
+                _evidence_of(deviceless)))
+        if sacral_vertebroplasty:
+            self.flags.append(Flag(
+                "s1-vertebroplasty",
+                "Vertebroplasty of a sacral vertebral body is coded 22511; if this was cement into "
+                "the sacral ala for an insufficiency fracture it is sacroplasty (0200T/0201T).",
+                _evidence_of(sacral_vertebroplasty)))
+        return families
+
+    # -- one primary per family, add-ons per extra body (rules 2, 3, 4) ---------------------
+
+    def _code_family(self, family: _Family, primaries: Mapping[str, str], addon: str,
+                     region_groups: Mapping[str, str] | None) -> None:
+        first = family.findings[0]
+        first_region = region_of(first.level)
+        primary = primaries[first_region]
+        group = (lambda r: region_groups[r]) if region_groups else (lambda r: r)
+        regions = {group(region_of(f.level)) for f in family.findings}
+        cross_region = len(regions) > 1
+        technique = "Vertebroplasty" if family.name == "vertebroplasty" else "Vertebral augmentation"
+        rationale = (f"{technique} at {first.level}, the first vertebral body treated this session "
+                     f"({group(first_region)}): one {primary} per session.")
+        if cross_region:
+            rationale += (f" Levels span {_join(sorted(regions))}; the primary follows the first "
+                          "level treated (AAPC guidance).")
+        self.codes.append(CodeLine(
+            code=primary, units=1, levels=[first.level], description=self.descriptions[primary],
+            rationale=rationale, review=cross_region, evidence=_evidence_of([first])))
+        rest = family.findings[1:]
+        if rest:
+            self.codes.append(CodeLine(
+                code=addon, units=len(rest), levels=[f.level for f in rest],
+                description=self.descriptions[addon],
+                rationale=(f"+{addon} once for each additional vertebral body treated by "
+                           f"{technique.lower()}: {_join(f.level for f in rest)} "
+                           f"({len(rest)} unit{'s' if len(rest) > 1 else ''})."),
+                evidence=_evidence_of(rest)))
+        if cross_region:
+            self.flags.append(Flag(
+                "cross-region-primary",
+                f"{technique} levels span {_join(sorted(regions))}. Either primary satisfies the "
+                f"one-primary rule; {primary} follows the first level treated ({first.level}).",
+                family.evidence))
+
+    def _flag_mixed(self, vertebroplasty: _Family, augmentation: _Family) -> None:
+        for line in self.codes:
+            if line.code in ("22510", "22511"):
+                line.review = True
+        self.flags.append(Flag(
+            "mixed-techniques",
+            f"Vertebroplasty ({_join(vertebroplasty.levels)}) and augmentation "
+            f"({_join(augmentation.levels)}) in one session: one primary from each family. "
+            "Payers may want modifier 59 or XS on the vertebroplasty code; review.",
+            vertebroplasty.evidence + augmentation.evidence))
+
+    # -- cervical augmentation and sacroplasty (rules 8, 9) ---------------------------------
+
+    def _code_cervical_augmentation(self, family: _Family) -> None:
+        self.codes.append(CodeLine(
+            code="22899", units=1, levels=family.levels, description=self.descriptions["22899"],
+            rationale=("Vertebral augmentation of a cervical level has no CPT code of its own: "
+                       "unlisted spine procedure (CPT Assistant, Jan 2015)."),
+            review=True, evidence=family.evidence))
+        self.flags.append(Flag(
+            "cervical-augmentation",
+            "Cervical augmentation is reported as unlisted 22899: attach the operative report "
+            "and a comparable code for valuation.",
+            family.evidence))
+
+    def _code_sacroplasty(self, family: _Family) -> None:
+        sides = {f.laterality for f in family.findings if f.laterality}
+        bilateral = "bilateral" in sides or {"left", "right"} <= sides
+        code = "0201T" if bilateral else "0200T"
+        if bilateral:
+            why = "bilateral injections"
+        elif sides:
+            why = "unilateral injection"
+        else:
+            why = "no side documented, so the unilateral code"
+        self.codes.append(CodeLine(
+            code=code, units=1, levels=[SACRUM], description=self.descriptions[code],
+            rationale=f"Sacroplasty, {why}: once per session, never 22511.",
+            review=not sides, evidence=family.evidence))
+        if not sides:
+            self.flags.append(Flag(
+                "sacroplasty-laterality-missing",
+                "Sacroplasty with no side documented: 0200T (unilateral) or 0201T (bilateral) "
+                "depends on it; query the physician.",
+                family.evidence))
+
+    # -- what is never coded on its own (rules 5, 10) --------------------------------------
+
+    def _flag_aborted(self) -> None:
+        aborted = [f for f in self.extraction.findings if f.status == "aborted"]
+        if aborted:
+            self.flags.append(Flag(
+                "aborted-level",
+                f"Attempt abandoned with no cement at {_join(f.level for f in aborted)}: not coded. "
+                "A coder may consider modifier 53 or 52.",
+                _evidence_of(aborted)))
+
+    def _note_included_services(self) -> None:
+        primaries = [line for line in self.codes if line.code not in ("22512", "22515")]
+        if not primaries:
+            return
+        included = []
+        if self.extraction.guidance:
+            included.append("imaging guidance")
+        if self.extraction.biopsies:
+            included.append("bone biopsy")
+        if included:
+            note = (f" The {' and '.join(included)} documented {'is' if len(included) == 1 else 'are'}"
+                    " included and not reported separately.")
+            primaries[0].rationale += note
+            primaries[0].evidence = sorted(set(primaries[0].evidence) | set(self.extraction.guidance)
+                                           | {e for e, _ in self.extraction.biopsies})
+
+
+def _join(items) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

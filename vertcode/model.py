@@ -1,0 +1,123 @@
+"""The plain data that flows from the pipeline to the mapper and the writers.
+
+No spaCy here: the mapper and the writers work on these dataclasses alone, and `to_dict` gives
+the stable JSON contract other tools read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("treated", "historical", "planned", "negated", "aborted", "mentioned")
+TECHNIQUES = ("vertebroplasty", "augmentation", "sacroplasty")
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """A span of the note, by character offsets into the decoded text."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass
+class Finding:
+    """One vertebral body (or the sacrum) and what the note says was done to it.
+
+    `technique` is what the note documents for the level, `technique_source` where it was read:
+    "narrative" (the procedure description), "header" (a procedure title or list), "device" (a
+    cavity device named for the level) or "default" (the only technique the note treats with).
+    `order` is the offset of the first treated mention, so findings sort in procedure order.
+    """
+
+    level: str
+    status: str
+    technique: str | None = None
+    device: str | None = None
+    approach: str | None = None
+    laterality: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    technique_source: str | None = None
+    order: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "level": self.level,
+            "technique": self.technique,
+            "device": self.device,
+            "approach": self.approach,
+            "laterality": self.laterality,
+            "status": self.status,
+            "evidence": [asdict(e) for e in self.evidence],
+        }
+
+
+@dataclass
+class Extraction:
+    """Everything the pipeline read from one note that the coding rules need."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: Procedure words or devices documented as done, but with no level to attach them to.
+    unplaced: list[Evidence] = field(default_factory=list)
+    #: Imaging guidance documented (always included in these codes).
+    guidance: list[Evidence] = field(default_factory=list)
+    #: Bone biopsy documented, with the levels it names (empty when none is named).
+    biopsies: list[tuple[Evidence, tuple[str, ...]]] = field(default_factory=list)
+    #: An open operation documented (laminectomy, fusion, pedicle screws).
+    open_procedure: list[Evidence] = field(default_factory=list)
+    #: True when the note has a procedure description, not only a title or list.
+    has_narrative: bool = False
+
+
+@dataclass
+class CodeLine:
+    code: str
+    units: int
+    levels: list[str]
+    description: str
+    rationale: str
+    modifiers: list[str] = field(default_factory=list)
+    review: bool = False
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["evidence"] = [asdict(e) for e in self.evidence]
+        return data
+
+
+@dataclass
+class Flag:
+    kind: str
+    message: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "message": self.message,
+                "evidence": [asdict(e) for e in self.evidence]}
+
+
+@dataclass
+class NoteResult:
+    """The answer for one note: the JSON contract."""
+
+    note: str
+    codes: list[CodeLine] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "note": self.note,
+            "codes": [c.to_dict() for c in self.codes],
+            "findings": [f.to_dict() for f in self.findings],
+            "flags": [f.to_dict() for f in self.flags],
+            "errors": list(self.errors),
+        }
+
+    def code_units(self) -> dict[str, int]:
+        """{code: units}, the shape gold answers are written in."""
+        return {c.code: c.units for c in self.codes}

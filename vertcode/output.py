@@ -1,0 +1,72 @@
+"""Output writers: JSON, JSON lines, CSV and a readable terminal table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from vertcode.model import NoteResult
+
+FORMATS = ("table", "json", "jsonl", "csv")
+CSV_COLUMNS = ("note", "code", "units", "levels", "modifiers", "review", "description", "evidence", "errors")
+
+
+def to_json_line(result: NoteResult) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def write_json(results: list[NoteResult], stream: TextIO) -> None:
+    """One object for one note, a list for several."""
+    data = [r.to_dict() for r in results]
+    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_jsonl(results: Iterable[NoteResult], stream: TextIO) -> None:
+    for result in results:
+        stream.write(to_json_line(result) + "\n")
+
+
+def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
+    """One row per code line; a note with no code still gets a row, so nothing goes missing."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in results:
+        errors = "; ".join(result.errors)
+        if not result.codes:
+            writer.writerow([result.note, "", "", "", "", "", "", "", errors])
+        for line in result.codes:
+            writer.writerow([
+                result.note, line.code, line.units, ";".join(line.levels), ";".join(line.modifiers),
+                "yes" if line.review else "no", line.description,
+                ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence), errors,
+            ])
+
+
+def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
+    """A table of code lines per note with the evidence text, and the flags beneath it."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    for result in results:
+        console.print(f"[bold]{escape(result.note)}[/bold]")
+        for error in result.errors:
+            console.print(f"  [red]error:[/red] {escape(error)}")
+        if result.codes:
+            table = Table(show_edge=False, pad_edge=False, box=None)
+            for column in ("code", "units", "levels", "review", "evidence"):
+                table.add_column(column, overflow="fold")
+            for line in result.codes:
+                evidence = ", ".join(dict.fromkeys(f"{e.text!r}@{e.start}" for e in line.evidence))
+                table.add_row(line.code, str(line.units), " ".join(line.levels),
+                              "REVIEW" if line.review else "", escape(evidence))
+            console.print(table)
+        elif not result.errors:
+            console.print("  no code")
+        for flag in result.flags:
+            console.print(f"  [yellow]flag[/yellow] {flag.kind}: {escape(flag.message)}")
+        console.print()

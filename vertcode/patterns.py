@@ -1,0 +1,188 @@
+"""Loading the rules-as-data under patterns/, validated with errors that name file and line.
+
+Vocabulary, level patterns, ConText triggers, section titles and code descriptions are data:
+adding a device name or a synonym is an edit to a file here, not to code.
+
+- terms.jsonl    {"label", "id", "phrase" | "pattern", optional "fuzzy": bool, "case": "exact",
+                 and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
+- levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "pattern"}  (spaCy token patterns)
+- context.json   {"context_rules": [medspaCy ConTextRule dicts]}
+- sections.json  {"sections": [{"literal", "category", "role": "header"|"narrative"|"excluded"}]}
+- codes.json     {code: {"description"}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+TERM_LABELS = frozenset({
+    "TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "APPROACH", "LATERALITY", "GUIDANCE",
+    "BIOPSY", "OPEN",
+})
+LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})
+TECHNIQUE_IDS = frozenset({"vertebroplasty", "augmentation", "sacroplasty"})
+SECTION_ROLES = frozenset({"header", "narrative", "excluded"})
+CONTEXT_CATEGORIES = frozenset({
+    "HISTORICAL", "HYPOTHETICAL", "NEGATED_EXISTENCE", "ABORTED", "PSEUDO", "TERMINATE",
+})
+CONTEXT_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE"})
+
+
+class PatternError(ValueError):
+    """A patterns file is missing or malformed; the message names the file and the line."""
+
+
+def default_dir() -> Path:
+    """patterns/ shipped inside the wheel, else the one at the top of a source checkout."""
+    packaged = Path(__file__).parent / "patterns"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "patterns"
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Everything under patterns/, validated."""
+
+    terms: tuple[dict, ...]
+    levels: tuple[dict, ...]
+    context_rules: tuple[dict, ...]
+    sections: tuple[dict, ...]
+    descriptions: dict[str, str]
+
+
+def load(directory: str | Path | None = None) -> Patterns:
+    directory = Path(directory) if directory else default_dir()
+    return Patterns(
+        terms=tuple(_load_terms(directory / "terms.jsonl")),
+        levels=tuple(_load_levels(directory / "levels.jsonl")),
+        context_rules=tuple(_load_context(directory / "context.json")),
+        sections=tuple(_load_sections(directory / "sections.json")),
+        descriptions=load_descriptions(directory),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_descriptions(directory: str | Path | None = None) -> dict[str, str]:
+    path = Path(directory or default_dir()) / "codes.json"
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise PatternError(f"{path}: expected an object of code -> {{\"description\": ...}}")
+    out = {}
+    for code, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("description"), str):
+            raise PatternError(f"{path}: code {code!r} needs a string \"description\"")
+        out[code] = entry["description"]
+    return out
+
+
+def _read_json(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PatternError(f"{path}: cannot read patterns file ({exc.strerror or exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PatternError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+
+
+def _read_jsonl(path: Path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise PatternError(f"{path}: cannot read patterns file ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PatternError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise PatternError(f"{path}:{number}: expected a JSON object")
+        yield number, row
+
+
+def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> None:
+    unknown = set(row) - allowed
+    if unknown:
+        raise PatternError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    missing = required - set(row)
+    if missing:
+        raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _check_token_pattern(where: str, pattern) -> None:
+    if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+        raise PatternError(f"{where}: \"pattern\" must be a non-empty list of token objects")
+
+
+def _load_terms(path: Path):
+    for number, row in _read_jsonl(path):
+        where = f"{path}:{number}"
+        _require(where, row, {"label", "id", "phrase", "pattern", "fuzzy", "case", "device"}, {"label", "id"})
+        if row["label"] not in TERM_LABELS:
+            raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(TERM_LABELS)}")
+        if row["label"] == "TECHNIQUE" and row["id"] not in TECHNIQUE_IDS:
+            raise PatternError(f"{where}: a TECHNIQUE id must be one of {sorted(TECHNIQUE_IDS)}, not {row['id']!r}")
+        if "device" in row and row["label"] != "TECHNIQUE":
+            raise PatternError(f"{where}: only a TECHNIQUE names the \"device\" it implies")
+        if ("phrase" in row) == ("pattern" in row):
+            raise PatternError(f"{where}: give exactly one of \"phrase\" or \"pattern\"")
+        if "phrase" in row and (not isinstance(row["phrase"], str) or not row["phrase"].strip()):
+            raise PatternError(f"{where}: \"phrase\" must be a non-empty string")
+        if "pattern" in row:
+            _check_token_pattern(where, row["pattern"])
+        if row.get("case", "exact") != "exact":
+            raise PatternError(f"{where}: \"case\" can only be \"exact\"")
+        if not isinstance(row.get("fuzzy", False), bool):
+            raise PatternError(f"{where}: \"fuzzy\" must be true or false")
+        yield row
+
+
+def _load_levels(path: Path):
+    for number, row in _read_jsonl(path):
+        where = f"{path}:{number}"
+        _require(where, row, {"label", "id", "pattern"}, {"label", "id", "pattern"})
+        if row["label"] not in LEVEL_LABELS:
+            raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(LEVEL_LABELS)}")
+        _check_token_pattern(where, row["pattern"])
+        yield row
+
+
+def _load_context(path: Path):
+    data = _read_json(path)
+    rules = data.get("context_rules") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        raise PatternError(f"{path}: expected {{\"context_rules\": [...]}}")
+    allowed = {"literal", "category", "direction", "pattern", "max_scope", "allowed_types", "excluded_types",
+               "max_targets", "metadata"}
+    for index, rule in enumerate(rules):
+        where = f"{path}: context_rules[{index}]"
+        if not isinstance(rule, dict):
+            raise PatternError(f"{where}: expected a JSON object")
+        _require(where, rule, allowed, {"literal", "category", "direction"})
+        if rule["category"] not in CONTEXT_CATEGORIES:
+            raise PatternError(f"{where} ({rule['literal']!r}): unknown category {rule['category']!r}; "
+                               f"expected one of {sorted(CONTEXT_CATEGORIES)}")
+        if rule["direction"] not in CONTEXT_DIRECTIONS:
+            raise PatternError(f"{where} ({rule['literal']!r}): unknown direction {rule['direction']!r}")
+        yield rule
+
+
+def _load_sections(path: Path):
+    data = _read_json(path)
+    rules = data.get("sections") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        raise PatternError(f"{path}: expected {{\"sections\": [...]}}")
+    for index, rule in enumerate(rules):
+        where = f"{path}: sections[{index}]"
+        if not isinstance(rule, dict):
+            raise PatternError(f"{where}: expected a JSON object")
+        _require(where, rule, {"literal", "category", "role"}, {"literal", "category", "role"})
+        if rule["role"] not in SECTION_ROLES:
+            raise PatternError(f"{where} ({rule['literal']!r}): unknown role {rule['role']!r}; "
+                               f"expected one of {sorted(SECTION_ROLES)}")
+        yield rule
