@@ -1,13 +1,19 @@
 """From labelled spans to one finding per vertebral body: the last stage of the pipeline.
 
-A note is read sentence by sentence, in order, the way a coder reads it. A level is treated when
-it is named, free of any context modifier, in a procedure section, in a sentence that documents
-the work (a technique word, a cavity device, cement, a needle, or "the same procedure"); a
-sentence that documents work without naming a level continues the levels named just before it.
-Each level's technique is the technique written nearest to it, or the one device named for it,
-or, when the note treats with one technique only, that one.
-"""
+A note is read sentence by sentence, in order, the way a coder reads it.
 
+- A level is *treated* when it is named, free of any context modifier, outside the excluded
+  sections (indications, history, findings...), in a sentence that documents work: a technique
+  word, a cavity device, cement, a needle, or "the same procedure". A sentence that documents
+  work without naming a level goes on about the levels named just before it.
+- A treated level is *described* when a sentence naming it (or going on about it) shows the
+  steps: a needle, cement, a device, "the same procedure". A title such as "KYPHOPLASTY T8" or a
+  numbered procedure list names levels without describing them. When a note describes some
+  levels, a level that only its title names was not shown to be treated.
+- A level's technique is the technique word or device nearest to it in its sentence; "the same
+  procedure" takes the technique of the level before; a level with none takes the only
+  technique the note treats with.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,15 +21,20 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from vertcode.levels import LevelError, parse
+from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
+from vertcode.sentences import at_line_start, field_label_end
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
-INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT"})
+INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED"})
+#: Labels that show the steps of the work (a needle placed, a balloon inflated), not only its
+#: name or result: "Kyphoplasty L1. 4 mL cement." names a procedure without describing it.
+DESCRIPTIVE = frozenset({"DEVICE", "ACCESS", "REPEAT"})
 #: Labels that say which technique a level had.
 TECHNIQUE_BEARERS = frozenset({"TECHNIQUE", "DEVICE", "REPEAT"})
 
 _CONTEXT_STATUS = (
+    ("is_landmark", "mentioned"),
     ("is_aborted", "aborted"),
     ("is_negated", "negated"),
     ("is_historical", "historical"),
@@ -44,15 +55,6 @@ def context_status(span: Span) -> str | None:
     return None
 
 
-def section_role(span: Span) -> str:
-    """'header', 'narrative' or 'excluded': the role of the section a span is in."""
-    section = span[0]._.section
-    rule = getattr(section, "rule", None)
-    if rule is None:
-        return "narrative"
-    return rule.metadata["role"]
-
-
 def term_value(span: Span) -> tuple[str, str | None]:
     """(id, implied device) of a term span: "balloon kyphoplasty" is augmentation with a balloon."""
     value, _, device = span.id_.partition("|")
@@ -71,10 +73,10 @@ def term(span: Span) -> _Term:
     return _Term(term_value(span)[0], evidence(span))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Technique:
     technique: str
-    source: str
+    source: str  # "description", "title" or "device"
     evidence: Evidence
     device: _Term | None = None
 
@@ -84,41 +86,40 @@ class _LevelNotes:
     """What the note says about one level, gathered mention by mention."""
 
     level: str
-    statuses: list[tuple[int, str, str]] = field(default_factory=list)  # offset, status, role
+    statuses: list[tuple[int, str]] = field(default_factory=list)  # (offset, status) per mention
+    # (offset, named alone) where its treatment is described; a range ("T12-L2") names several
+    # levels at once, so it says less about the order they were treated in.
+    described: list[tuple[int, bool]] = field(default_factory=list)
     evidence: set[Evidence] = field(default_factory=set)
-    pending: list[tuple[Evidence, str]] = field(default_factory=list)  # awaiting an indicator
+    pending: list[Evidence] = field(default_factory=list)  # named just before, awaiting an indicator
     techniques: list[_Technique] = field(default_factory=list)
     devices: list[_Term] = field(default_factory=list)
     approaches: list[_Term] = field(default_factory=list)
     sides: list[_Term] = field(default_factory=list)
-    first_offset: int | None = None
+    modifiers: list[Evidence] = field(default_factory=list)
 
-    def mention(self, ev: Evidence, status: str, role: str) -> None:
-        if self.first_offset is None:
-            self.first_offset = ev.start
-        self.statuses.append((ev.start, status, role))
+    def mention(self, ev: Evidence, status: str) -> None:
+        self.statuses.append((ev.start, status))
         if status == "treated":
             self.evidence.add(ev)
+        elif status != "mentioned":
+            self.modifiers.append(ev)
 
     def status(self) -> str:
         """Treated unless a later abort or negation undoes every treated mention."""
-        decisive = [(o, s) for o, s, _ in self.statuses if s in ("treated", "aborted", "negated")]
+        decisive = [(o, s) for o, s in self.statuses if s in ("treated", "aborted", "negated")]
         treated = [o for o, s in decisive if s == "treated"]
         if treated:
-            undone = [o for o, s in decisive if s != "treated" and o > max(treated)]
-            if undone:
-                return next(s for o, s in decisive if o == undone[-1])
-            return "treated"
-        present = {s for _, s, _ in self.statuses}
-        return min(present, key=_STATUS_RANK.__getitem__)
+            undone = [(o, s) for o, s in decisive if s != "treated" and o > max(treated)]
+            return undone[-1][1] if undone else "treated"
+        return min((s for _, s in self.statuses), key=_STATUS_RANK.__getitem__)
 
     def order(self, text_length: int) -> int:
-        """Procedure order: the first treated mention in the description, else in the title."""
-        narrative = [o for o, s, r in self.statuses if s == "treated" and r == "narrative"]
-        if narrative:
-            return min(narrative)
-        treated = [o for o, s, _ in self.statuses if s == "treated"]
-        return text_length + min(treated) if treated else 2 * text_length + (self.first_offset or 0)
+        """Procedure order: where its treatment is first described, else first named."""
+        alone = [o for o, single in self.described if single]
+        if alone or self.described:
+            return min(alone or [o for o, _ in self.described])
+        return text_length + min(o for o, _ in self.statuses)
 
 
 class _Reader:
@@ -132,6 +133,7 @@ class _Reader:
         self.extraction = Extraction()
         self.documented_techniques: set[str] = set()
         self.cement_documented = False
+        self.neutral_section = None
 
     def level_notes(self, level: str) -> _LevelNotes:
         if level not in self.notes:
@@ -142,16 +144,32 @@ class _Reader:
         ents = [e for e in self.doc.ents if e.label_ != "NOT_LEVEL"]
         index = 0
         for sent in self.doc.sents:
+            excluded = self.is_excluded(sent)
             in_sentence = []
             while index < len(ents) and ents[index].start < sent.end:
                 in_sentence.append(ents[index])
                 index += 1
             if in_sentence:
-                self.read_sentence(in_sentence)
+                self.read_sentence(in_sentence, excluded)
         return self.finish()
 
-    def read_sentence(self, ents: list[Span]) -> None:
-        role = section_role(ents[0])
+    def is_excluded(self, sent: Span) -> bool:
+        """True in sections whose levels are never treated (indications, history, findings).
+
+        In a templated report an excluded section ends at the next "Label:" field, which the
+        section rules do not know: "Indication: ...  Level(s) treated: L2" treats L2.
+        """
+        first = next((t for t in sent if not t.is_space), sent[0])
+        section = first._.section
+        rule = getattr(section, "rule", None)
+        if rule is None or rule.metadata["role"] != "excluded" or section is self.neutral_section:
+            return False
+        if first.i >= section.body_start and at_line_start(first) and field_label_end(self.doc, first.i):
+            self.neutral_section = section
+            return False
+        return True
+
+    def read_sentence(self, ents: list[Span], excluded: bool) -> None:
         levels: list[tuple[Span, list[str]]] = []
         live: list[Span] = []
         for ent in ents:
@@ -161,26 +179,33 @@ class _Reader:
                     named = parse(ent.text)
                 except LevelError:
                     continue
-                if status or role == "excluded":
+                if status or excluded:
                     for level in named:
-                        self.level_notes(level).mention(evidence(ent), status or "mentioned", role)
+                        notes = self.level_notes(level)
+                        notes.mention(evidence(ent), status or "mentioned")
+                        notes.modifiers.extend(evidence(self.doc[m.modifier_span[0]:m.modifier_span[1]],
+                                                        m.category) for m in ent._.modifiers)
                 else:
                     levels.append((ent, named))
-            elif not status and role != "excluded":
+            elif not status and not excluded:
                 live.append(ent)
-        if role == "excluded":
+        if excluded:
             return
-
+        if not levels:
+            # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
+            levels = [(e, [SACRUM]) for e in live
+                      if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
+        self.note_documented(live, levels)
         indicators = [e for e in live if e.label_ in INDICATORS]
-        self.note_documented(live, role, levels)
+        descriptive = any(e.label_ in DESCRIPTIVE for e in live)
         if levels:
-            self.read_levels(levels, live, indicators, role)
+            self.read_levels(levels, live, indicators, descriptive)
             self.current_levels = [level for _, named in levels for level in named]
         elif indicators:
-            self.continue_levels(live, indicators, role)
-        self.update_technique(live, role)
+            self.continue_levels(live, indicators, descriptive)
+        self.update_technique(live, descriptive)
 
-    def note_documented(self, live: list[Span], role: str, levels) -> None:
+    def note_documented(self, live: list[Span], levels) -> None:
         for ent in live:
             if ent.label_ == "TECHNIQUE":
                 self.documented_techniques.add(term_value(ent)[0])
@@ -188,8 +213,6 @@ class _Reader:
                 self.documented_techniques.add("augmentation")
             elif ent.label_ == "CEMENT":
                 self.cement_documented = True
-                if role == "narrative":
-                    self.extraction.has_narrative = True
             elif ent.label_ == "GUIDANCE":
                 self.extraction.guidance.append(evidence(ent))
             elif ent.label_ == "OPEN":
@@ -198,57 +221,63 @@ class _Reader:
                 named = tuple(level for _, lv in levels for level in lv)
                 self.extraction.biopsies.append((evidence(ent), named))
 
-    def resolve(self, bearer: Span, role: str) -> _Technique | None:
+    def resolve(self, bearer: Span, descriptive: bool) -> _Technique | None:
         if bearer.label_ == "REPEAT":
             return self.current_technique
         value, device = term_value(bearer)
         ev = evidence(bearer)
         if bearer.label_ == "DEVICE":
             return _Technique("augmentation", "device", ev, _Term(value, ev))
-        return _Technique(value, role, ev, _Term(device, ev) if device else None)
+        return _Technique(value, "description" if descriptive else "title", ev,
+                          _Term(device, ev) if device else None)
 
-    def read_levels(self, levels, live, indicators, role) -> None:
+    def read_levels(self, levels, live, indicators, descriptive) -> None:
         bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
-        devices = [e for e in live if e.label_ == "DEVICE"]
+        devices = [term(e) for e in live if e.label_ == "DEVICE"]
         for ent, named in levels:
             ev = evidence(ent)
             technique = None
             if bearers:
                 nearest = min(bearers, key=lambda b: (_distance(b, ent), b.start > ent.start))
-                technique = self.resolve(nearest, role)
+                technique = self.resolve(nearest, descriptive)
             for level in named:
                 notes = self.level_notes(level)
-                if indicators:
-                    notes.mention(ev, "treated", role)
-                    notes.evidence.update(evidence(i) for i in indicators)
-                    if technique:
-                        notes.techniques.append(technique)
-                    if not technique or technique.technique != "vertebroplasty":
-                        notes.devices.extend(term(d) for d in devices)
-                else:
-                    notes.mention(ev, "mentioned", role)
-                    notes.pending = [(ev, role)]
+                if not indicators:
+                    notes.mention(ev, "mentioned")
+                    notes.pending = [ev]
+                    continue
+                notes.mention(ev, "treated")
+                notes.pending = []
+                if descriptive:
+                    notes.described.append((ev.start, len(named) == 1))
+                notes.evidence.update(evidence(i) for i in indicators)
+                if technique:
+                    notes.techniques.append(technique)
+                if not technique or technique.technique != "vertebroplasty":
+                    notes.devices.extend(devices)
                 self.attach_details(notes, live)
 
-    def continue_levels(self, live, indicators, role) -> None:
+    def continue_levels(self, live, indicators, descriptive) -> None:
         """A sentence documenting work without a level goes on about the levels just named."""
         if not self.current_levels:
             self.extraction.unplaced.extend(
                 evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT"))
             return
-        bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
-        resolved = [t for t in (self.resolve(b, role) for b in bearers) if t]
+        resolved = [t for t in (self.resolve(b, descriptive) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
         agreed = resolved[0] if resolved and len({t.technique for t in resolved}) == 1 else None
+        devices = [term(e) for e in live if e.label_ == "DEVICE"]
         for level in self.current_levels:
             notes = self.level_notes(level)
-            for ev, mention_role in notes.pending:
-                notes.mention(ev, "treated", mention_role)
+            for ev in notes.pending:
+                notes.mention(ev, "treated")
             notes.pending = []
+            if descriptive:
+                notes.described.append((indicators[0].start_char, len(self.current_levels) == 1))
             notes.evidence.update(evidence(i) for i in indicators)
             if agreed:
                 notes.techniques.append(agreed)
                 if agreed.technique != "vertebroplasty":
-                    notes.devices.extend(term(d) for d in live if d.label_ == "DEVICE")
+                    notes.devices.extend(devices)
             self.attach_details(notes, live)
 
     @staticmethod
@@ -259,46 +288,43 @@ class _Reader:
             elif ent.label_ == "LATERALITY":
                 notes.sides.append(term(ent))
 
-    def update_technique(self, live, role) -> None:
+    def update_technique(self, live, descriptive) -> None:
         for ent in live:
-            if ent.label_ in ("TECHNIQUE", "DEVICE"):
-                technique = self.resolve(ent, role)
-                current = self.current_technique
-                if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
-                    # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
-                    technique = _Technique(current.technique, current.source, current.evidence, term(ent))
-                self.current_technique = technique
+            if ent.label_ not in ("TECHNIQUE", "DEVICE"):
+                continue
+            technique = self.resolve(ent, descriptive)
+            current = self.current_technique
+            if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
+                # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
+                technique = _Technique(current.technique, current.source, current.evidence, term(ent))
+            self.current_technique = technique
 
     def finish(self) -> Extraction:
         default = self.default_technique()
         length = len(self.doc.text)
+        any_described = any(n.described and n.status() == "treated" for n in self.notes.values())
         findings = []
         for notes in self.notes.values():
             status = notes.status()
             finding = Finding(level=notes.level, status=status, order=notes.order(length))
             if status == "treated":
-                self.describe(finding, notes, default)
+                describe(finding, notes, default)
                 if finding.technique is None and not self.documented_techniques and not self.cement_documented:
-                    # Levels worked on in a note that documents no cement and no technique of ours
-                    # (an epidural, a nerve block): mentioned, not treated.
+                    # A note that documents neither cement nor a technique of ours (an epidural,
+                    # a nerve block) names levels; it does not treat them.
                     finding.status = "mentioned"
+                elif finding.level == SACRUM and finding.technique not in ("sacroplasty", "augmentation"):
+                    # Counting levels "from the sacrum" names a landmark; only sacroplasty treats it.
+                    finding.status = "mentioned"
+                elif any_described and not notes.described:
+                    finding.status = "mentioned"
+                    self.extraction.title_only.append(finding)
             else:
-                finding.evidence = sorted({ev for ev in self._status_evidence(notes, status)})
+                finding.evidence = sorted(set(notes.modifiers))
             findings.append(finding)
         findings.sort(key=lambda f: (f.status != "treated", f.order))
         self.extraction.findings = findings
         return self.extraction
-
-    def _status_evidence(self, notes: _LevelNotes, status: str) -> list[Evidence]:
-        spans = [e for e in self.doc.ents if e.label_ == "LEVEL"]
-        out = []
-        for ent in spans:
-            if any(o == ent.start_char and s == status for o, s, _ in notes.statuses):
-                out.append(evidence(ent))
-                for modifier in ent._.modifiers:
-                    start, end = modifier.modifier_span
-                    out.append(evidence(self.doc[start:end], modifier.category))
-        return out
 
     def default_technique(self) -> str | None:
         if len(self.documented_techniques) == 1:
@@ -307,41 +333,35 @@ class _Reader:
             return "vertebroplasty"
         return None
 
-    @staticmethod
-    def describe(finding: Finding, notes: _LevelNotes, default: str | None) -> None:
-        techniques = {t.technique for t in notes.techniques}
-        devices = notes.devices + [t.device for t in notes.techniques if t.device]
-        found = set(notes.evidence)
-        found.update(t.evidence for t in notes.techniques)
-        found.update(t.evidence for t in devices + notes.approaches + notes.sides)
-        if devices or "augmentation" in techniques:
-            finding.technique = "augmentation"
-            if devices:
-                finding.technique_source = "device"
-            else:
-                sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
-                finding.technique_source = "narrative" if "narrative" in sources else "header"
-        elif techniques:
-            # Sacroplasty before vertebroplasty: "sacral vertebroplasty" is a sacroplasty word.
-            finding.technique = "sacroplasty" if "sacroplasty" in techniques else "vertebroplasty"
-            sources = {t.source for t in notes.techniques}
-            finding.technique_source = "narrative" if "narrative" in sources else "header"
-        elif default:
-            finding.technique, finding.technique_source = default, "default"
+
+def describe(finding: Finding, notes: _LevelNotes, default: str | None) -> None:
+    """Fill a treated finding's technique, device, approach, laterality and evidence."""
+    techniques = {t.technique for t in notes.techniques}
+    devices = notes.devices + [t.device for t in notes.techniques if t.device]
+    found = set(notes.evidence)
+    found.update(t.evidence for t in notes.techniques)
+    found.update(t.evidence for t in devices + notes.approaches + notes.sides)
+    finding.described = bool(notes.described)
+    if devices or "augmentation" in techniques:
+        finding.technique = "augmentation"
         if devices:
-            finding.device = min(devices, key=lambda t: t.evidence).value
-        if notes.approaches:
-            finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
-        finding.laterality = laterality({t.value for t in notes.sides})
-        finding.evidence = sorted(found)
-
-
-def _distance(a: Span, b: Span) -> int:
-    if a.end <= b.start:
-        return b.start - a.end
-    if b.end <= a.start:
-        return a.start - b.end
-    return 0
+            finding.technique_source = "device"
+        else:
+            sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
+            finding.technique_source = "description" if "description" in sources else "title"
+    elif techniques:
+        # Sacroplasty before vertebroplasty: "sacral vertebroplasty" is a sacroplasty word.
+        finding.technique = "sacroplasty" if "sacroplasty" in techniques else "vertebroplasty"
+        sources = {t.source for t in notes.techniques}
+        finding.technique_source = "description" if "description" in sources else "title"
+    elif default:
+        finding.technique, finding.technique_source = default, "default"
+    if devices:
+        finding.device = min(devices, key=lambda t: t.evidence).value
+    if notes.approaches:
+        finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
+    finding.laterality = laterality({t.value for t in notes.sides})
+    finding.evidence = sorted(found)
 
 
 def laterality(sides: set[str]) -> str | None:
@@ -352,6 +372,14 @@ def laterality(sides: set[str]) -> str | None:
         if side in sides:
             return side
     return None
+
+
+def _distance(a: Span, b: Span) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
 
 
 @Language.factory("vertcode_findings")

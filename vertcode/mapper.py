@@ -67,6 +67,12 @@ class _Coder:
                 "procedures only, so no code is suggested. Review the operative report.",
                 ext.open_procedure + _evidence_of(treated)))
             return self.codes, self.flags
+        if ext.title_only:
+            self.flags.append(Flag(
+                "header-body-mismatch",
+                f"The title lists {_join(f.level for f in ext.title_only)} but the procedure "
+                "description never shows treatment there: not coded. Query the physician if it was treated.",
+                _evidence_of(ext.title_only)))
         if not treated:
             if ext.unplaced:
                 self.flags.append(Flag(
@@ -102,7 +108,7 @@ class _Coder:
             region = region_of(finding.level)
             technique = finding.technique
             if technique == "augmentation" and finding.device is None:
-                if finding.technique_source == "header" and self.extraction.has_narrative:
+                if finding.technique_source == "title" and finding.described:
                     # Rule 1: the description shows no cavity creation, whatever the title says.
                     conflicted.append(finding)
                     technique = "vertebroplasty"

@@ -27,9 +27,10 @@ class Finding:
     """One vertebral body (or the sacrum) and what the note says was done to it.
 
     `technique` is what the note documents for the level, `technique_source` where it was read:
-    "narrative" (the procedure description), "header" (a procedure title or list), "device" (a
-    cavity device named for the level) or "default" (the only technique the note treats with).
-    `order` is the offset of the first treated mention, so findings sort in procedure order.
+    "description" (a sentence showing the steps), "title" (a heading or procedure list), "device"
+    (a cavity device named for the level) or "default" (the only technique the note treats with).
+    `described` is True when the note shows the steps done at the level, not only its name.
+    `order` sorts findings in procedure order.
     """
 
     level: str
@@ -40,6 +41,7 @@ class Finding:
     laterality: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
     technique_source: str | None = None
+    described: bool = False
     order: int = 0
 
     def to_dict(self) -> dict:
@@ -67,8 +69,8 @@ class Extraction:
     biopsies: list[tuple[Evidence, tuple[str, ...]]] = field(default_factory=list)
     #: An open operation documented (laminectomy, fusion, pedicle screws).
     open_procedure: list[Evidence] = field(default_factory=list)
-    #: True when the note has a procedure description, not only a title or list.
-    has_narrative: bool = False
+    #: Levels a title or procedure list names as treated that the description never shows.
+    title_only: list[Finding] = field(default_factory=list)
 
 
 @dataclass

@@ -7,7 +7,7 @@ adding a device name or a synonym is an edit to a file here, not to code.
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
 - levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "pattern"}  (spaCy token patterns)
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}
-- sections.json  {"sections": [{"literal", "category", "role": "header"|"narrative"|"excluded"}]}
+- sections.json  {"sections": [{"literal", "category", "role": "procedure"|"excluded"}]}
 - codes.json     {code: {"description"}}
 """
 
@@ -20,13 +20,13 @@ from pathlib import Path
 
 TERM_LABELS = frozenset({
     "TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "APPROACH", "LATERALITY", "GUIDANCE",
-    "BIOPSY", "OPEN",
+    "BIOPSY", "OPEN", "TREATED",
 })
 LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})
 TECHNIQUE_IDS = frozenset({"vertebroplasty", "augmentation", "sacroplasty"})
-SECTION_ROLES = frozenset({"header", "narrative", "excluded"})
+SECTION_ROLES = frozenset({"procedure", "excluded"})
 CONTEXT_CATEGORIES = frozenset({
-    "HISTORICAL", "HYPOTHETICAL", "NEGATED_EXISTENCE", "ABORTED", "PSEUDO", "TERMINATE",
+    "HISTORICAL", "HYPOTHETICAL", "NEGATED_EXISTENCE", "ABORTED", "LANDMARK", "PSEUDO", "TERMINATE",
 })
 CONTEXT_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE"})
 

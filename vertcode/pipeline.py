@@ -23,7 +23,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import compile_suffix_regex, filter_spans
 
 from vertcode import patterns as pattern_files
-from vertcode.findings import FindingsBuilder  # noqa: F401  (registers vertcode_findings)
+# Imported for their @Language.factory registrations.
+from vertcode.findings import FindingsBuilder  # noqa: F401
+from vertcode.sentences import SentenceSplitter  # noqa: F401
 
 # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
 _UNIT_SUFFIX = r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"
@@ -33,54 +35,8 @@ _CONTEXT_ATTRIBUTES = {
     "HISTORICAL": {"is_historical": True},
     "HYPOTHETICAL": {"is_hypothetical": True},
     "ABORTED": {"is_aborted": True},
+    "LANDMARK": {"is_landmark": True},
 }
-
-
-@Language.factory("vertcode_sentences")
-class SentenceSplitter:
-    """Sentence boundaries for dictated clinical notes, by rule.
-
-    Reads tokens; writes `token.is_sent_start`. A sentence ends at . ! ? or ; and at a line
-    break that starts a list item, a heading, or follows a blank line or a colon. A line break
-    inside wrapped prose does not end a sentence, so ConText's scope survives hard-wrapped text.
-    """
-
-    def __init__(self, nlp: Language, name: str = "vertcode_sentences"):
-        self.name = name
-
-    def __call__(self, doc: Doc) -> Doc:
-        pending = True
-        last = None  # text of the last token that is not white space
-        for token in doc:
-            if token.is_space:
-                if token.i:
-                    token.is_sent_start = False
-                if "\n" in token.text and (
-                    token.text.count("\n") > 1 or last in (None, ":", ".") or _line_item_follows(token)
-                ):
-                    pending = True
-                continue
-            token.is_sent_start = pending or token.i == 0
-            pending = token.text in _TERMINALS
-            last = token.text
-        return doc
-
-
-_TERMINALS = frozenset({".", "!", "?", ";"})
-
-
-def _line_item_follows(newline) -> bool:
-    """A numbered or bulleted item, or an ALL-CAPS heading word, starts the next line."""
-    doc = newline.doc
-    if newline.i + 1 >= len(doc):
-        return False
-    token = doc[newline.i + 1]
-    text = token.text
-    if text in ("-", "*", "•", "["):
-        return True
-    if text.isdigit() and token.i + 1 < len(doc) and doc[token.i + 1].text in (".", ")"):
-        return True
-    return text.isalpha() and text.isupper() and len(text) > 1
 
 
 @Language.factory("vertcode_abbreviations")
@@ -113,36 +69,62 @@ class AbbreviationLabeller:
         return doc
 
 
+_LINE_BREAK = {"IS_SPACE": True, "OP": "*"}
+
+
+def phrase_pattern(nlp: Language, phrase: str, *, exact: bool = False, fuzzy: bool = False):
+    """A phrase as a matcher pattern that still matches when a line break falls inside it.
+
+    Hard-wrapped notes put a newline token between words ("was not\ntreated"), which a plain
+    phrase match would miss. A one-word phrase stays a string for the fast PhraseMatcher.
+    """
+    words = [t for t in nlp.make_doc(phrase) if not t.is_space]
+    if len(words) == 1 and not exact and not fuzzy:
+        return phrase
+    pattern = []
+    for word in words:
+        if pattern:
+            pattern.append(_LINE_BREAK)
+        if exact:
+            pattern.append({"ORTH": word.text})
+        elif fuzzy and len(word) >= 9:
+            # Transcription slips ("kyphopasty"): two edits, and on long words only, so short
+            # words never drift onto unrelated ones.
+            pattern.append({"LOWER": {"FUZZY2": word.lower_}})
+        else:
+            pattern.append({"LOWER": word.lower_})
+    return pattern
+
+
 def _ruler_patterns(nlp: Language, loaded: pattern_files.Patterns) -> list[dict]:
-    rows = []
-    for row in loaded.levels:
-        rows.append({"label": row["label"], "id": row["id"], "pattern": row["pattern"]})
+    rows = [{"label": row["label"], "id": row["id"], "pattern": row["pattern"]} for row in loaded.levels]
     for row in loaded.terms:
         ident = row["id"] + (f"|{row['device']}" if row.get("device") else "")
-        if "pattern" in row:
-            pattern = row["pattern"]
-        elif row.get("case") == "exact":
-            pattern = [{"ORTH": t.text} for t in nlp.make_doc(row["phrase"])]
-        elif row.get("fuzzy"):
-            # Transcription slips ("kyphopasty"): two edits on long words only, so short words
-            # never drift onto unrelated ones.
-            pattern = [{"LOWER": {"FUZZY2": t.lower_}} if len(t) >= 9 else {"LOWER": t.lower_}
-                       for t in nlp.make_doc(row["phrase"])]
-        else:
-            pattern = row["phrase"]
+        pattern = row.get("pattern") or phrase_pattern(
+            nlp, row["phrase"], exact=row.get("case") == "exact", fuzzy=row.get("fuzzy", False))
         rows.append({"label": row["label"], "id": ident, "pattern": pattern})
     return rows
+
+
+def _context_rule(nlp: Language, rule: dict):
+    from medspacy.context import ConTextRule
+
+    if "pattern" not in rule:
+        pattern = phrase_pattern(nlp, rule["literal"])
+        if isinstance(pattern, list):
+            rule = {**rule, "pattern": pattern}
+    return ConTextRule.from_dict(rule)
 
 
 def build(patterns_dir: str | Path | None = None) -> Language:
     """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
     loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
-    from medspacy.context import ConText, ConTextRule
+    from medspacy.context import ConText
     from medspacy.section_detection import Sectionizer, SectionRule
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
-    for attr in ("is_negated", "is_historical", "is_hypothetical", "is_aborted"):
+    for attr in ("is_negated", "is_historical", "is_hypothetical", "is_aborted", "is_landmark"):
         if not Span.has_extension(attr):
             Span.set_extension(attr, default=False)
 
@@ -166,7 +148,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     context: ConText = nlp.add_pipe(
         "medspacy_context", config={"rules": None, "span_attrs": _CONTEXT_ATTRIBUTES},
     )
-    context.add([ConTextRule.from_dict(rule) for rule in loaded.context_rules])
+    context.add([_context_rule(nlp, rule) for rule in loaded.context_rules])
     nlp.add_pipe("vertcode_findings")
     return nlp
 

@@ -1,0 +1,88 @@
+"""Sentence boundaries and field labels in dictated and templated clinical notes.
+
+medspaCy's PyRuSH splitter is the slowest part of `medspacy.load()`; these rules are enough for
+operative notes and cost one pass over the tokens.
+"""
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+_TERMINALS = frozenset({".", "!", "?", ";"})
+_BULLETS = frozenset({"-", "*", "•", "["})
+_LABEL_WORDS = 5
+
+
+def field_label_end(doc: Doc, start: int) -> int | None:
+    """Index of the colon when a "Label:" of a few words starts at `start`, else None.
+
+    "Level(s) treated:", "Cement:", "Cavity creation:" label a templated report's fields; a
+    level such as "T12:" does not.
+    """
+    words = 0
+    for i in range(start, min(len(doc), start + _LABEL_WORDS + 4)):
+        token = doc[i]
+        if token.text == ":":
+            return i if words else None
+        if token.is_space or "\n" in token.whitespace_:
+            return None
+        if token.is_alpha:
+            words += 1
+            if words > _LABEL_WORDS or (words == 1 and not token.text[0].isupper()):
+                return None
+        elif token.text not in ("(", ")", "/", "&", "-"):
+            return None
+    return None
+
+
+def at_line_start(token: Token) -> bool:
+    if token.i == 0:
+        return True
+    previous = token.doc[token.i - 1]
+    return "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text)
+
+
+@Language.factory("vertcode_sentences")
+class SentenceSplitter:
+    """Sentence boundaries for dictated clinical notes, by rule.
+
+    Reads tokens; writes `token.is_sent_start`. A sentence ends at . ! ? or ; and at a line
+    break that follows a blank line or a colon, or starts a list item, an ALL-CAPS heading or a
+    "Label:" field. A line break inside wrapped prose does not end a sentence, so ConText's
+    scope survives hard-wrapped text.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_sentences"):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        pending = True
+        last = None  # text of the last token that is not white space
+        for token in doc:
+            if token.is_space:
+                if token.i:
+                    token.is_sent_start = False
+                if "\n" in token.text and (
+                    token.text.count("\n") > 1 or last in (None, ":", ".") or _line_item_follows(token)
+                ):
+                    pending = True
+                continue
+            token.is_sent_start = pending or token.i == 0
+            pending = token.text in _TERMINALS
+            last = token.text
+        return doc
+
+
+def _line_item_follows(newline: Token) -> bool:
+    """A numbered or bulleted item, an ALL-CAPS heading word or a field label starts the next line."""
+    doc = newline.doc
+    if newline.i + 1 >= len(doc):
+        return False
+    token = doc[newline.i + 1]
+    text = token.text
+    if text in _BULLETS:
+        return True
+    if text.isdigit() and token.i + 1 < len(doc) and doc[token.i + 1].text in (".", ")"):
+        return True
+    if text.isalpha() and text.isupper() and len(text) > 1:
+        return True
+    return field_label_end(doc, token.i) is not None
