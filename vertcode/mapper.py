@@ -54,6 +54,7 @@ class _Coder:
         self.descriptions = descriptions
         self.codes: list[CodeLine] = []
         self.flags: list[Flag] = []
+        self.doubtful_levels: set[str] = set()  # coded, but the technique needs a coder's look
 
     def run(self) -> tuple[list[CodeLine], list[Flag]]:
         ext = self.extraction
@@ -94,6 +95,9 @@ class _Coder:
             self._code_cervical_augmentation(families["cervical-augmentation"])
         if "sacroplasty" in families:
             self._code_sacroplasty(families["sacroplasty"])
+        for line in self.codes:
+            if self.doubtful_levels.intersection(line.levels):
+                line.review = True
         self._note_included_services()
         return self.codes, self.flags
 
@@ -125,6 +129,7 @@ class _Coder:
                     sacral_vertebroplasty.append(finding)
             families.setdefault(name, _Family(name)).findings.append(finding)
 
+        self.doubtful_levels.update(f.level for f in conflicted + deviceless)
         if conflicted:
             self.flags.append(Flag(
                 "technique-conflict",

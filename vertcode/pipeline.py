@@ -161,4 +161,5 @@ def _quiet_libraries() -> None:
         return
     for name in ("PyRuSH", "medspacy", "quickumls"):
         logger.disable(name)
-    warnings.filterwarnings("ignore", module="medspacy")
+    # W036: scispacy and medspaCy call matchers that may hold no pattern for a given note.
+    warnings.filterwarnings("ignore", message=r"\[W036\]")

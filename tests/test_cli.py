@@ -1,0 +1,164 @@
+"""The command line as a user runs it: formats, standard input, folders, errors, exit codes."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CORPUS, NOTES, ROOT
+from vertcode.cli import app
+
+runner = CliRunner()
+SEED4 = str(NOTES / "seed-04.txt")
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_code_json_is_the_contract():
+    result = invoke("code", SEED4, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"note", "codes", "findings", "flags", "errors"}
+    assert data["note"] == SEED4
+    assert [(c["code"], c["units"], c["levels"]) for c in data["codes"]] == [
+        ("22513", 1, ["T7"]), ("22515", 2, ["L3", "L4"])]
+    line = data["codes"][0]
+    assert set(line) == {"code", "units", "levels", "description", "rationale", "modifiers", "review", "evidence"}
+    text = (NOTES / "seed-04.txt").read_text()
+    for ev in line["evidence"]:
+        assert set(ev) == {"start", "end", "text", "label"}
+        assert text[ev["start"]:ev["end"]] == ev["text"]
+    assert [f["kind"] for f in data["flags"]] == ["cross-region-primary"]
+    assert data["errors"] == []
+
+
+def test_code_several_notes_json_is_a_list_and_jsonl_a_line_each():
+    notes = [str(NOTES / f"seed-0{i}.txt") for i in (1, 2)]
+    listed = json.loads(invoke("code", *notes, "-f", "json").stdout)
+    assert [d["note"] for d in listed] == notes
+    lines = invoke("code", *notes, "-f", "jsonl").stdout.splitlines()
+    assert [json.loads(x)["codes"][0]["code"] for x in lines] == ["22510", "22511"]
+
+
+def test_code_csv_has_a_row_per_code_line():
+    rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
+    assert [(r["code"], r["units"], r["levels"]) for r in rows] == [("22513", "1", "T7"), ("22515", "2", "L3;L4")]
+
+
+def test_code_table_shows_codes_evidence_and_flags():
+    out = invoke("code", SEED4).stdout
+    assert "22513" in out and "22515" in out and "'curette'@126" in out
+    assert "cross-region-primary" in out
+
+
+def test_code_reads_standard_input():
+    result = invoke("code", "-", "-f", "json", input="Balloon kyphoplasty at L1 with cement.")
+    data = json.loads(result.stdout)
+    assert data["note"] == "-"
+    assert [c["code"] for c in data["codes"]] == ["22514"]
+
+
+def test_missing_file_is_reported_and_the_others_still_coded():
+    result = invoke("code", "no-such-note.txt", SEED4, "-f", "jsonl")
+    assert result.exit_code == 1
+    first, second = (json.loads(x) for x in result.stdout.splitlines())
+    assert first == {"note": "no-such-note.txt", "codes": [], "findings": [], "flags": [],
+                     "errors": ["no such file"]}
+    assert second["codes"][0]["code"] == "22513"
+    assert "vertcode: no-such-note.txt: no such file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_binary_file_is_an_error_naming_the_file(tmp_path):
+    pdf = tmp_path / "scan.txt"
+    pdf.write_bytes(b"%PDF-1.4\x00\x01\x02binary")
+    result = invoke("code", str(pdf), "-f", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"] == ["binary file (contains NUL bytes), not a text note"]
+    assert f"{pdf}: binary file" in result.stderr
+
+
+def test_batch_codes_a_folder_recursively_and_summarises(tmp_path):
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "a.txt").write_text((NOTES / "seed-01.txt").read_text())
+    (notes / "sub" / "b.txt").write_text((NOTES / "seed-04.txt").read_text())
+    (notes / "sub" / "bad.txt").write_bytes(b"\x00\x01binary")
+    (notes / "ignored.md").write_text("Vertebroplasty T5 with cement.")
+    out = tmp_path / "out" / "result.jsonl"
+    result = invoke("batch", str(notes), "--out", str(out))
+    assert result.exit_code == 1
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [(d["note"].replace(str(notes), ""), [c["code"] for c in d["codes"]], bool(d["errors"]))
+            for d in lines] == [("/a.txt", ["22510"], False), ("/sub/b.txt", ["22513", "22515"], False),
+                                ("/sub/bad.txt", [], True)]
+    assert "3 notes, 3 code lines, 1 flags, 1 errors" in result.stderr
+    assert not list(out.parent.glob("*.part")), "no temporary file left behind"
+
+
+def test_batch_all_good_exits_zero(tmp_path):
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Vertebroplasty T5 with cement.")
+    result = invoke("batch", str(notes), "--out", str(tmp_path / "o.jsonl"))
+    assert result.exit_code == 0
+    assert "1 notes, 1 code lines, 0 flags, 0 errors" in result.stderr
+
+
+def test_batch_on_a_missing_folder_is_a_usage_error(tmp_path):
+    result = invoke("batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o.jsonl"))
+    assert result.exit_code == 2
+    assert "not a folder" in result.stderr
+
+
+def test_eval_reports_exact_match_and_lists_differences(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "notes").mkdir(parents=True)
+    for name in ("seed-01.txt", "seed-04.txt"):
+        (corpus / "notes" / name).write_text((NOTES / name).read_text())
+    (corpus / "gold.jsonl").write_text(
+        '{"note": "seed-01.txt", "codes": {"22510": 1}}\n'
+        '{"note": "seed-04.txt", "codes": {"22512": 1, "22515": 2}}\n')
+    result = invoke("eval", str(corpus))
+    assert result.exit_code == 0
+    assert "exact match: 1/2 notes (50.0%)" in result.stdout
+    assert "seed-04.txt: expected {22512 x1, 22515 x2}, got {22513 x1, 22515 x2}  [false positive: 22513]" \
+        in result.stdout
+    report = json.loads(invoke("eval", str(corpus), "--json").stdout)
+    assert report["exact"] == 1
+    assert report["codes"]["22513"] == {"tp": 0, "fp": 1, "fn": 0, "precision": 0.0, "recall": None}
+    assert report["codes"]["22510"]["precision"] == 1.0
+
+
+def test_eval_bad_gold_is_a_clear_usage_error(tmp_path):
+    (tmp_path / "gold.jsonl").write_text('{"note": "a.txt", "codes": {"22510": "one"}}\n')
+    result = invoke("eval", str(tmp_path))
+    assert result.exit_code == 2
+    assert "gold.jsonl:1: \"codes\" must map each code to a positive whole number of units" in result.stderr
+
+
+def test_broken_patterns_file_is_a_clear_error(tmp_path):
+    import shutil
+
+    patterns = tmp_path / "patterns"
+    shutil.copytree(ROOT / "patterns", patterns)
+    with (patterns / "terms.jsonl").open("a") as f:
+        f.write('{"label": "DEVCE", "id": "balloon", "phrase": "balloon"}\n')
+    result = invoke("code", SEED4, "--patterns", str(patterns))
+    assert result.exit_code == 2
+    assert "terms.jsonl:" in result.stderr and "unknown label 'DEVCE'" in result.stderr
+
+
+def test_console_script_runs_as_installed():
+    exe = ROOT / ".venv" / "bin" / "vertcode"
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
+    done = subprocess.run(command + ["code", SEED4, "-f", "jsonl"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["codes"][0]["code"] == "22513"
+    assert done.stderr == ""

@@ -1,0 +1,69 @@
+"""The annotated corpus: every gold note matched exactly, and every evidence span valid."""
+
+import json
+
+import pytest
+
+from conftest import CORPUS, NOTES
+from vertcode.evaluate import load_gold, score, sources
+
+GOLD = load_gold(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def results(coder):
+    return list(coder.code_sources(sources(CORPUS, GOLD)))
+
+
+def test_corpus_is_large_and_varied():
+    assert len(GOLD) >= 60
+    names = {g.note for g in GOLD}
+    assert {f"seed-0{i}.txt" for i in range(1, 5)} <= names
+    assert sum(1 for g in GOLD if not g.codes) >= 8, "negative controls that must get no code"
+    assert sorted(p.name for p in NOTES.glob("*.txt")) == sorted(names), "every note has a gold line"
+
+
+def test_every_gold_note_is_matched(results):
+    report = score(GOLD, results)
+    assert report.differences == []
+    assert report.exact == len(GOLD)
+
+
+def test_every_annotated_flag_is_raised_and_no_other(results):
+    for gold, result in zip(GOLD, results):
+        if gold.flags is not None:
+            assert {f.kind for f in result.flags} == gold.flags, gold.note
+
+
+def test_evidence_offsets_are_exact_in_every_note(results):
+    for gold, result in zip(GOLD, results):
+        text = (NOTES / gold.note).read_text(encoding="utf-8-sig")
+        for line in result.codes:
+            assert line.evidence, (gold.note, line.code)
+            for ev in line.evidence:
+                assert text[ev.start:ev.end] == ev.text, (gold.note, ev)
+        json.dumps(result.to_dict())
+
+
+# The public sample notes under shared/realworld, coded by the rules (also bundled in corpus/).
+REAL_WORLD = {
+    "mtsamples-kyphoplasty-and-vertebroplasty.txt": {"22513": 1, "22510": 1, "22512": 1},
+    "mtsamples-kyphoplasty-t12-l1.txt": {"22513": 1, "22515": 1},
+    "mtsamples-vertebroplasty.txt": {"22510": 1},
+    "mtsamples-kyphoplasty-consult.txt": {},
+    "mtsamples-lumbar-reexploration-prior-vertebroplasty.txt": {},
+    "mtsamples-psych-consult-history-of-vertebroplasty.txt": {},
+}
+
+
+@pytest.mark.parametrize("name, expected", REAL_WORLD.items())
+def test_real_world_notes(code, name, expected):
+    result = code((NOTES / name).read_text(), name)
+    assert result.code_units() == expected
+
+
+def test_real_world_mixed_note_levels(code):
+    result = code((NOTES / "mtsamples-kyphoplasty-and-vertebroplasty.txt").read_text())
+    by_code = {line.code: line.levels for line in result.codes}
+    assert by_code == {"22513": ["T8"], "22510": ["T7"], "22512": ["T9"]}
+    assert [f.kind for f in result.flags] == ["mixed-techniques"]

@@ -1,0 +1,173 @@
+"""The coding rules alone, on plain findings: no spaCy, no note text."""
+
+import pytest
+
+from vertcode.mapper import code_note
+from vertcode.model import Evidence, Extraction, Finding
+from vertcode.patterns import load_descriptions
+
+DESCRIPTIONS = load_descriptions()
+
+
+def finding(level, technique="vertebroplasty", *, order=None, device=None, source="description",
+            status="treated", laterality=None, described=True):
+    ev = Evidence(0, len(level), level, "LEVEL")
+    return Finding(level=level, status=status, technique=technique, device=device,
+                   laterality=laterality, evidence=[ev], technique_source=source,
+                   described=described, order=order if order is not None else 0)
+
+
+def run(*findings, **extra):
+    ordered = [f if f.order else Finding(**{**f.__dict__, "order": i}) for i, f in enumerate(findings)]
+    codes, flags = code_note(Extraction(findings=ordered, **extra), DESCRIPTIONS)
+    return {c.code: c.units for c in codes}, {f.kind for f in flags}, codes
+
+
+# Rule 1: a cavity made with a device is augmentation; cement alone is vertebroplasty.
+def test_device_makes_augmentation():
+    assert run(finding("T6", "augmentation", device="balloon"))[:2] == ({"22513": 1}, set())
+
+
+def test_title_kyphoplasty_without_cavity_in_description_is_vertebroplasty():
+    codes, flags, lines = run(finding("T8", "augmentation", source="title", described=True))
+    assert codes == {"22510": 1}
+    assert flags == {"technique-conflict"}
+    assert lines[0].review
+
+
+def test_augmentation_named_without_device_or_description_is_kept_and_flagged():
+    codes, flags, lines = run(finding("L1", "augmentation", source="title", described=False))
+    assert codes == {"22514": 1}
+    assert flags == {"no-device"}
+    assert lines[0].review
+
+
+# Rules 2 and 4: one primary per family, one add-on unit per extra body.
+@pytest.mark.parametrize("levels, expected", [
+    (["T5"], {"22510": 1}),
+    (["L2", "L6"], {"22511": 1, "22512": 1}),
+    (["T4", "T6", "T8"], {"22510": 1, "22512": 2}),
+    (["C2"], {"22510": 1}),
+])
+def test_vertebroplasty_units(levels, expected):
+    assert run(*(finding(x) for x in levels))[0] == expected
+
+
+@pytest.mark.parametrize("levels, expected", [
+    (["T7"], {"22513": 1}),
+    (["L1", "L2"], {"22514": 1, "22515": 1}),
+    (["T9", "T10", "T11"], {"22513": 1, "22515": 2}),
+])
+def test_augmentation_units(levels, expected):
+    assert run(*(finding(x, "augmentation", device="balloon") for x in levels))[0] == expected
+
+
+def test_addon_is_never_reported_alone():
+    for levels in (["T5"], ["L3"]):
+        codes = run(*(finding(x) for x in levels))[0]
+        assert "22512" not in codes and "22515" not in codes
+
+
+# Rule 3: levels across regions: the first level treated picks the primary, and a flag.
+def test_seed_example_4_cross_region_primary_follows_first_level():
+    codes, flags, lines = run(*(finding(x, "augmentation", device="curette") for x in ("T7", "L3", "L4")))
+    assert codes == {"22513": 1, "22515": 2}
+    assert flags == {"cross-region-primary"}
+    assert lines[0].levels == ["T7"] and lines[0].review
+    assert lines[1].levels == ["L3", "L4"]
+
+
+def test_cross_region_lumbar_first():
+    codes, flags, _ = run(*(finding(x, "augmentation", device="balloon") for x in ("L2", "L1", "T12")))
+    assert codes == {"22514": 1, "22515": 2}
+    assert flags == {"cross-region-primary"}
+
+
+def test_cervicothoracic_is_one_region_for_vertebroplasty():
+    assert run(finding("C7"), finding("T1"))[:2] == ({"22510": 1, "22512": 1}, set())
+
+
+def test_thoracolumbar_vertebroplasty_is_cross_region():
+    assert run(finding("T12"), finding("L1"))[:2] == ({"22510": 1, "22512": 1}, {"cross-region-primary"})
+
+
+# Rule 5: only treated levels count; aborted attempts are flagged.
+@pytest.mark.parametrize("status", ["historical", "planned", "negated", "mentioned"])
+def test_untreated_statuses_give_no_code(status):
+    assert run(finding("T9", status=status), finding("T10"))[0] == {"22510": 1}
+
+
+def test_aborted_level_is_flagged_not_coded():
+    codes, flags, _ = run(finding("T8", status="aborted"), finding("T9"))
+    assert codes == {"22510": 1}
+    assert flags == {"aborted-level"}
+
+
+# Rule 7: both families in one session: one primary each, flagged, review on vertebroplasty.
+def test_mixed_techniques():
+    codes, flags, lines = run(finding("T8", "augmentation", device="balloon"), finding("T7"), finding("T9"))
+    assert codes == {"22513": 1, "22510": 1, "22512": 1}
+    assert flags == {"mixed-techniques"}
+    assert [line.review for line in lines if line.code == "22510"] == [True]
+
+
+# Rule 8: cervical augmentation is unlisted.
+def test_cervical_augmentation_is_22899():
+    codes, flags, lines = run(finding("C5", "augmentation", device="balloon"))
+    assert codes == {"22899": 1}
+    assert flags == {"cervical-augmentation"}
+    assert lines[0].review
+
+
+# Rule 9: sacroplasty.
+@pytest.mark.parametrize("sides, code, flags", [
+    (["bilateral"], "0201T", set()),
+    (["left", "right"], "0201T", set()),
+    (["right"], "0200T", set()),
+    ([None], "0200T", {"sacroplasty-laterality-missing"}),
+])
+def test_sacroplasty_by_side(sides, code, flags):
+    found = [finding(level, "sacroplasty", laterality=side) for level, side in zip(["sacrum", "S1"], sides)]
+    got_codes, got_flags, _ = run(*found)
+    assert got_codes == {code: 1}
+    assert got_flags == flags
+
+
+def test_s1_vertebroplasty_is_22511_flagged():
+    codes, flags, _ = run(finding("L5"), finding("S1"))
+    assert codes == {"22511": 1, "22512": 1}
+    assert flags == {"s1-vertebroplasty"}
+
+
+# Rule 13: an open operation is not percutaneous.
+def test_open_procedure_gives_no_code():
+    open_ev = [Evidence(0, 11, "laminectomy", "OPEN")]
+    codes, flags, _ = run(finding("L3"), open_procedure=open_ev)
+    assert codes == {}
+    assert flags == {"open-procedure"}
+
+
+def test_no_level_flag():
+    codes, flags, _ = run(unplaced=[Evidence(0, 11, "kyphoplasty", "TECHNIQUE")])
+    assert codes == {} and flags == {"no-level"}
+
+
+def test_title_only_levels_are_flagged():
+    title_only = [finding("T12", "augmentation", status="mentioned", described=False)]
+    codes, flags, _ = run(finding("L1", "augmentation", device="balloon"), title_only=title_only)
+    assert codes == {"22514": 1}
+    assert flags == {"header-body-mismatch"}
+
+
+def test_included_services_are_named_in_the_rationale_not_coded():
+    guidance = [Evidence(5, 17, "fluoroscopic", "GUIDANCE")]
+    codes, _, lines = run(finding("L2"), guidance=guidance, biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))])
+    assert codes == {"22511": 1}
+    assert "imaging guidance and bone biopsy" in lines[0].rationale
+    assert guidance[0] in lines[0].evidence
+
+
+def test_every_code_line_carries_evidence_and_a_description():
+    _, _, lines = run(*(finding(x, "augmentation", device="curette") for x in ("T7", "L3", "L4")))
+    for line in lines:
+        assert line.evidence and line.description and line.rationale

@@ -1,0 +1,66 @@
+"""Rules-as-data: malformed pattern files fail on load with the file, the line and the reason."""
+
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from vertcode.patterns import PatternError, load
+
+
+@pytest.fixture
+def patterns(tmp_path):
+    target = tmp_path / "patterns"
+    shutil.copytree(ROOT / "patterns", target)
+    return target
+
+
+def test_bundled_patterns_load():
+    loaded = load()
+    assert {row["label"] for row in loaded.terms} >= {"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS"}
+    assert loaded.descriptions["22513"].startswith("Percutaneous vertebral augmentation")
+
+
+@pytest.mark.parametrize("file, line, message", [
+    ("terms.jsonl", '{"label": "DEVICE", "id": "x"}', 'give exactly one of "phrase" or "pattern"'),
+    ("terms.jsonl", '{"label": "TECHNIQUE", "id": "kypho", "phrase": "kypho"}', "a TECHNIQUE id must be one of"),
+    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "phrase": "x", "colour": 1}', "unknown key(s) ['colour']"),
+    ("terms.jsonl", "{not json", "invalid JSON"),
+    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "pattern": "T12"}', "must be a non-empty list"),
+])
+def test_bad_line_names_file_and_line(patterns, file, line, message):
+    path = patterns / file
+    count = len(path.read_text().splitlines())
+    with path.open("a") as f:
+        f.write(line + "\n")
+    with pytest.raises(PatternError) as info:
+        load(patterns)
+    assert f"{file}:{count + 1}:" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_bad_context_rule_is_named(patterns):
+    path = patterns / "context.json"
+    path.write_text('{"context_rules": [{"literal": "prior", "category": "PAST", "direction": "FORWARD"}]}')
+    with pytest.raises(PatternError, match=r"context_rules\[0\] \('prior'\): unknown category 'PAST'"):
+        load(patterns)
+
+
+def test_missing_file_is_named(patterns):
+    (patterns / "sections.json").unlink()
+    with pytest.raises(PatternError, match="sections.json: cannot read patterns file"):
+        load(patterns)
+
+
+def test_a_new_synonym_is_a_data_change(patterns, tmp_path):
+    from vertcode.coding import Coder
+
+    text = "Vertebral augmentation at L2 with a Zorblatt cavity device, then cement."
+    before = Coder(patterns).code_text(text)
+    assert [f.kind for f in before.flags] == ["no-device"]
+    with (patterns / "terms.jsonl").open("a") as f:
+        f.write('{"label": "DEVICE", "id": "zorblatt", "phrase": "Zorblatt cavity device"}\n')
+    coded = Coder(patterns).code_text(text)
+    assert coded.findings[0].device == "zorblatt"
+    assert coded.code_units() == {"22514": 1}
+    assert coded.flags == []
