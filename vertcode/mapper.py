@@ -257,7 +257,9 @@ class _Coder:
             note = (f" The {' and '.join(included)} documented {'is' if len(included) == 1 else 'are'}"
                     " included and not reported separately.")
             primaries[0].rationale += note
-            primaries[0].evidence = sorted(set(primaries[0].evidence) | set(self.extraction.guidance)
+            # Cite each kind of guidance once: a note names its fluoroscopy in every other sentence.
+            guidance = {e.text.lower(): e for e in reversed(self.extraction.guidance)}.values()
+            primaries[0].evidence = sorted(set(primaries[0].evidence) | set(guidance)
                                            | {e for e, _ in self.extraction.biopsies})
 
 

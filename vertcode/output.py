@@ -45,6 +45,24 @@ def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
             ])
 
 
+_TABLE_LABEL_ORDER = ("LEVEL", "TECHNIQUE", "DEVICE", "REPEAT", "CEMENT", "ACCESS", "APPROACH",
+                      "LATERALITY", "GUIDANCE", "BIOPSY")
+_TABLE_EVIDENCE = 8
+
+
+def _evidence_summary(evidence) -> str:
+    """The first place each distinct word is cited, levels and techniques first; JSON has all."""
+    first = {}
+    for ev in evidence:
+        first.setdefault((ev.label, ev.text.lower()), ev)
+    rank = {label: i for i, label in enumerate(_TABLE_LABEL_ORDER)}
+    shown = sorted(first.values(), key=lambda e: (rank.get(e.label, len(rank)), e.start))
+    text = ", ".join(f"{e.text!r}@{e.start}" for e in shown[:_TABLE_EVIDENCE])
+    if len(shown) > _TABLE_EVIDENCE:
+        text += f" (+{len(shown) - _TABLE_EVIDENCE} more)"
+    return text
+
+
 def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
     """A table of code lines per note with the evidence text, and the flags beneath it."""
     from rich.console import Console
@@ -61,7 +79,7 @@ def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
             for column in ("code", "units", "levels", "review", "evidence"):
                 table.add_column(column, overflow="fold")
             for line in result.codes:
-                evidence = ", ".join(dict.fromkeys(f"{e.text!r}@{e.start}" for e in line.evidence))
+                evidence = _evidence_summary(line.evidence)
                 table.add_row(line.code, str(line.units), " ".join(line.levels),
                               "REVIEW" if line.review else "", escape(evidence))
             console.print(table)
