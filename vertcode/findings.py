@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
-from vertcode.sentences import at_line_start, field_label_end
+from vertcode.sentences import at_line_start, field_label_end, is_heading_line, starts_list_item
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
 INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED"})
@@ -106,12 +106,17 @@ class _LevelNotes:
             self.modifiers.append(ev)
 
     def status(self) -> str:
-        """Treated unless a later abort or negation undoes every treated mention."""
-        decisive = [(o, s) for o, s in self.statuses if s in ("treated", "aborted", "negated")]
-        treated = [o for o, s in decisive if s == "treated"]
+        """Treated unless a later abort or negation undoes every treated mention.
+
+        An abort outranks a negation: "aborted at L2 ... L2 not treated" is an aborted level.
+        """
+        treated = [o for o, s in self.statuses if s == "treated"]
+        after = [s for o, s in self.statuses if not treated or o > max(treated)]
+        undone = [s for s in after if s in ("aborted", "negated")]
+        if undone:
+            return min(undone, key=_STATUS_RANK.__getitem__)
         if treated:
-            undone = [(o, s) for o, s in decisive if s != "treated" and o > max(treated)]
-            return undone[-1][1] if undone else "treated"
+            return "treated"
         return min((s for _, s in self.statuses), key=_STATUS_RANK.__getitem__)
 
     def order(self, text_length: int) -> int:
@@ -145,6 +150,9 @@ class _Reader:
         index = 0
         for sent in self.doc.sents:
             excluded = self.is_excluded(sent)
+            if starts_list_item(sent):
+                # A new bullet is a new thought: it does not go on about the last item's levels.
+                self.current_levels = []
             in_sentence = []
             while index < len(ents) and ents[index].start < sent.end:
                 in_sentence.append(ents[index])
@@ -156,15 +164,17 @@ class _Reader:
     def is_excluded(self, sent: Span) -> bool:
         """True in sections whose levels are never treated (indications, history, findings).
 
-        In a templated report an excluded section ends at the next "Label:" field, which the
-        section rules do not know: "Indication: ...  Level(s) treated: L2" treats L2.
+        An excluded section ends at the next "Label:" field or heading line that the section rules
+        do not know: "Indication: ...  Level(s) treated: L2" treats L2.
         """
         first = next((t for t in sent if not t.is_space), sent[0])
         section = first._.section
         rule = getattr(section, "rule", None)
         if rule is None or rule.metadata["role"] != "excluded" or section is self.neutral_section:
             return False
-        if first.i >= section.body_start and at_line_start(first) and field_label_end(self.doc, first.i):
+        if first.i < section.body_start or not at_line_start(first):
+            return True
+        if field_label_end(self.doc, first.i) or is_heading_line(sent):
             self.neutral_section = section
             return False
         return True
@@ -180,6 +190,8 @@ class _Reader:
                 except LevelError:
                     continue
                 if status or excluded:
+                    if excluded and status == "aborted":
+                        status = None  # an abort is this session's event, told in the procedure
                     for level in named:
                         notes = self.level_notes(level)
                         notes.mention(evidence(ent), status or "mentioned")

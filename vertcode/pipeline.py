@@ -116,6 +116,20 @@ def _context_rule(nlp: Language, rule: dict):
     return ConTextRule.from_dict(rule)
 
 
+_NEWLINE = {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}
+
+
+def _section_rules(nlp: Language, row: dict, SectionRule) -> list:
+    """A title as written with its colon, and the same title alone on its line ("Indications")."""
+    metadata = {"role": row["role"]}
+    rules = [SectionRule(literal=row["literal"], category=row["category"], metadata=metadata)]
+    bare = row["literal"].rstrip(":").strip()
+    words = [{"LOWER": t.lower_} for t in nlp.make_doc(bare)]
+    rules.append(SectionRule(literal=bare, category=row["category"], metadata=metadata,
+                             pattern=[_NEWLINE, *words, _NEWLINE]))
+    return rules
+
+
 def build(patterns_dir: str | Path | None = None) -> Language:
     """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
     loaded = pattern_files.load(patterns_dir)
@@ -137,8 +151,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
         "medspacy_sectionizer",
         config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
     )
-    sectionizer.add([SectionRule(literal=r["literal"], category=r["category"], metadata={"role": r["role"]})
-                     for r in loaded.sections])
+    sectionizer.add([rule for r in loaded.sections for rule in _section_rules(nlp, r, SectionRule)])
     ruler = nlp.add_pipe("span_ruler", config={
         "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "LOWER", "validate": True,
     })

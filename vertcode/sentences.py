@@ -34,11 +34,36 @@ def field_label_end(doc: Doc, start: int) -> int | None:
     return None
 
 
+def is_heading_line(sent) -> bool:
+    """A short capitalised line standing alone, such as "Procedure Details"."""
+    words = [t for t in sent if not t.is_space]
+    if not words or len(words) > _LABEL_WORDS or not words[0].text[:1].isupper():
+        return False
+    if not all(t.is_alpha or t.text in ("&", "/", "-") for t in words):
+        return False
+    last = words[-1]
+    after = sent.doc[last.i + 1] if last.i + 1 < len(sent.doc) else None
+    return after is None or (after.is_space and "\n" in after.text)
+
+
 def at_line_start(token: Token) -> bool:
     if token.i == 0:
         return True
     previous = token.doc[token.i - 1]
     return "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text)
+
+
+def starts_list_item(sent) -> bool:
+    """True for a sentence that is a bulleted or numbered item at the start of a line."""
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or not at_line_start(first):
+        return False
+    return first.text in _BULLETS or _numbered(first)
+
+
+def _numbered(token: Token) -> bool:
+    doc = token.doc
+    return token.text.isdigit() and token.i + 1 < len(doc) and doc[token.i + 1].text in (".", ")")
 
 
 @Language.factory("vertcode_sentences")
@@ -79,9 +104,7 @@ def _line_item_follows(newline: Token) -> bool:
         return False
     token = doc[newline.i + 1]
     text = token.text
-    if text in _BULLETS:
-        return True
-    if text.isdigit() and token.i + 1 < len(doc) and doc[token.i + 1].text in (".", ")"):
+    if text in _BULLETS or _numbered(token):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True
