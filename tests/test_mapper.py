@@ -160,11 +160,14 @@ def test_title_only_levels_are_flagged():
 
 
 def test_included_services_are_named_in_the_rationale_not_coded():
-    guidance = [Evidence(5, 17, "fluoroscopic", "GUIDANCE")]
-    codes, _, lines = run(finding("L2"), guidance=guidance, biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))])
-    assert codes == {"22511": 1}
-    assert "imaging guidance and bone biopsy" in lines[0].rationale
-    assert guidance[0] in lines[0].evidence
+    guidance = Evidence(5, 17, "fluoroscopic", "GUIDANCE")
+    venogram = Evidence(20, 28, "venogram", "INCLUDED")
+    codes, flags, lines = run(finding("L2"), included=[("imaging guidance", guidance), ("venography", venogram)],
+                              biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))])
+    assert codes == {"22511": 1} and flags == set()
+    assert "Included, not reported separately (rule 10): imaging guidance, venography and bone biopsy " \
+           "of a treated level." in lines[0].rationale
+    assert {guidance, venogram} <= set(lines[0].evidence)
 
 
 def test_every_code_line_carries_evidence_and_a_description():

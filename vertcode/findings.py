@@ -33,6 +33,8 @@ DESCRIPTIVE = frozenset({"DEVICE", "ACCESS", "REPEAT"})
 #: Labels that say which technique a level had.
 TECHNIQUE_BEARERS = frozenset({"TECHNIQUE", "DEVICE", "REPEAT"})
 
+_FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME"})
+
 _CONTEXT_STATUS = (
     ("is_landmark", "mentioned"),
     ("is_aborted", "aborted"),
@@ -93,6 +95,9 @@ class _LevelNotes:
     evidence: set[Evidence] = field(default_factory=set)
     pending: list[Evidence] = field(default_factory=list)  # named just before, awaiting an indicator
     techniques: list[_Technique] = field(default_factory=list)
+    # The technique last stated before the level was first treated: "Procedure: [X] Balloon
+    # kyphoplasty / Levels treated: [x] T12" names no technique beside T12 itself.
+    fallback: _Technique | None = None
     devices: list[_Term] = field(default_factory=list)
     approaches: list[_Term] = field(default_factory=list)
     sides: list[_Term] = field(default_factory=list)
@@ -139,6 +144,11 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_documented = False
         self.neutral_section = None
+        # Tokens inside a negation or abort trigger: the cement of "no cement was injected" is
+        # part of the trigger, so ConText never marks it, yet it documents no cement.
+        self.denied = {i for m in (doc._.context_graph.modifiers if doc._.context_graph else ())
+                       if m.category in ("NEGATED_EXISTENCE", "ABORTED")
+                       for i in range(*m.modifier_span)}
 
     def level_notes(self, level: str) -> _LevelNotes:
         if level not in self.notes:
@@ -157,7 +167,9 @@ class _Reader:
             while index < len(ents) and ents[index].start < sent.end:
                 in_sentence.append(ents[index])
                 index += 1
+            in_sentence = _drop_field_names(sent, in_sentence)
             if in_sentence:
+                self.read_sedation(in_sentence)
                 self.read_sentence(in_sentence, excluded)
         return self.finish()
 
@@ -184,6 +196,8 @@ class _Reader:
         live: list[Span] = []
         for ent in ents:
             status = context_status(ent)
+            if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
+                status = "negated"
             if ent.label_ == "LEVEL":
                 try:
                     named = parse(ent.text)
@@ -201,20 +215,31 @@ class _Reader:
                     levels.append((ent, named))
             elif not status and not excluded:
                 live.append(ent)
+            elif ent.label_ == "DEVICE" and status == "negated" and not excluded:
+                self.extraction.device_denied.append(evidence(ent))
         if excluded:
             return
-        if not levels:
+        if not any(level.startswith("S") for _, named in levels for level in named):
             # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
-            levels = [(e, [SACRUM]) for e in live
-                      if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
+            levels += [(e, [SACRUM]) for e in live
+                       if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
+            levels.sort(key=lambda pair: pair[0].start)
         self.note_documented(live, levels)
         indicators = [e for e in live if e.label_ in INDICATORS]
-        descriptive = any(e.label_ in DESCRIPTIVE for e in live)
+        if any(e.label_ == "BIOPSY" for e in live):
+            # The needle of a biopsy treats nothing: "a biopsy needle was passed into L5".
+            indicators = [e for e in indicators if e.label_ not in ("ACCESS", "TREATED")]
+        descriptive = any(e.label_ in DESCRIPTIVE for e in indicators)
+        stopped = [e for e in live if e.label_ == "ABORT"]
         if levels:
             self.read_levels(levels, live, indicators, descriptive)
             self.current_levels = [level for _, named in levels for level in named]
         elif indicators:
             self.continue_levels(live, indicators, descriptive)
+        if stopped:
+            # "The procedure was terminated": the levels in hand were not treated.
+            for level in self.current_levels:
+                self.level_notes(level).mention(evidence(stopped[0]), "aborted")
         self.update_technique(live, descriptive)
 
     def note_documented(self, live: list[Span], levels) -> None:
@@ -226,12 +251,32 @@ class _Reader:
             elif ent.label_ == "CEMENT":
                 self.cement_documented = True
             elif ent.label_ == "GUIDANCE":
-                self.extraction.guidance.append(evidence(ent))
+                self.extraction.included.append(("imaging guidance", evidence(ent)))
+            elif ent.label_ == "INCLUDED":
+                self.extraction.included.append((term_value(ent)[0], evidence(ent)))
             elif ent.label_ == "OPEN":
                 self.extraction.open_procedure.append(evidence(ent))
             elif ent.label_ == "BIOPSY":
-                named = tuple(level for _, lv in levels for level in lv)
+                named = tuple(level for _, lv in levels for level in lv) or tuple(self.current_levels)
                 self.extraction.biopsies.append((evidence(ent), named))
+
+    def read_sedation(self, ents: list[Span]) -> None:
+        """Moderate sedation, its time and observer, wherever the note records them."""
+        sedation = self.extraction.sedation
+        live = [e for e in ents if context_status(e) is None]
+        timed = any(e.label_ in ("SEDATION", "SEDATION_TIME") for e in live)
+        for ent in live:
+            if ent.label_ == "SEDATION":
+                sedation.evidence.append(evidence(ent))
+            elif ent.label_ == "OBSERVER":
+                sedation.observer.append(evidence(ent))
+            elif ent.label_ == "ANESTHESIA_CARE":
+                sedation.anesthesia.append(evidence(ent))
+            elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
+                sedation.evidence.append(evidence(ent))
+                minutes = _minutes(ent.text)
+                if minutes is not None:
+                    sedation.minutes = max(sedation.minutes or 0, minutes)
 
     def resolve(self, bearer: Span, descriptive: bool) -> _Technique | None:
         if bearer.label_ == "REPEAT":
@@ -248,10 +293,15 @@ class _Reader:
         devices = [term(e) for e in live if e.label_ == "DEVICE"]
         for ent, named in levels:
             ev = evidence(ent)
-            technique = None
-            if bearers:
+            if len(levels) == 1:
+                # One level in the sentence: every technique and device written there is its own
+                # ("L4 vertebroplasty, then balloon kyphoplasty of the same level").
+                techniques = [t for t in (self.resolve(b, descriptive) for b in bearers) if t]
+            elif bearers:
                 nearest = min(bearers, key=lambda b: (_distance(b, ent), b.start > ent.start))
-                technique = self.resolve(nearest, descriptive)
+                techniques = [t for t in [self.resolve(nearest, descriptive)] if t]
+            else:
+                techniques = []
             for level in named:
                 notes = self.level_notes(level)
                 if not indicators:
@@ -260,12 +310,12 @@ class _Reader:
                     continue
                 notes.mention(ev, "treated")
                 notes.pending = []
+                notes.fallback = notes.fallback or self.current_technique
                 if descriptive:
                     notes.described.append((ev.start, len(named) == 1))
                 notes.evidence.update(evidence(i) for i in indicators)
-                if technique:
-                    notes.techniques.append(technique)
-                if not technique or technique.technique != "vertebroplasty":
+                notes.techniques.extend(techniques)
+                if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
                     notes.devices.extend(devices)
                 self.attach_details(notes, live)
 
@@ -283,6 +333,7 @@ class _Reader:
             for ev in notes.pending:
                 notes.mention(ev, "treated")
             notes.pending = []
+            notes.fallback = notes.fallback or self.current_technique
             if descriptive:
                 notes.described.append((indicators[0].start_char, len(self.current_levels) == 1))
             notes.evidence.update(evidence(i) for i in indicators)
@@ -308,7 +359,7 @@ class _Reader:
             current = self.current_technique
             if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
                 # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
-                technique = _Technique(current.technique, current.source, current.evidence, term(ent))
+                technique = _Technique(current.technique, "device", current.evidence, term(ent))
             self.current_technique = technique
 
     def finish(self) -> Extraction:
@@ -348,15 +399,20 @@ class _Reader:
 
 def describe(finding: Finding, notes: _LevelNotes, default: str | None) -> None:
     """Fill a treated finding's technique, device, approach, laterality and evidence."""
+    if not notes.techniques and not notes.devices and notes.fallback:
+        notes.techniques.append(notes.fallback)
     techniques = {t.technique for t in notes.techniques}
-    devices = notes.devices + [t.device for t in notes.techniques if t.device]
+    # A device in the description shows a cavity made; "Balloon kyphoplasty" in a title or a
+    # ticked box only names one, which the description may contradict.
+    shown = notes.devices + [t.device for t in notes.techniques if t.device and t.source != "title"]
+    devices = shown + [t.device for t in notes.techniques if t.device and t.source == "title"]
     found = set(notes.evidence)
     found.update(t.evidence for t in notes.techniques)
     found.update(t.evidence for t in devices + notes.approaches + notes.sides)
     finding.described = bool(notes.described)
-    if devices or "augmentation" in techniques:
+    if shown or "augmentation" in techniques:
         finding.technique = "augmentation"
-        if devices:
+        if shown:
             finding.technique_source = "device"
         else:
             sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
@@ -384,6 +440,26 @@ def laterality(sides: set[str]) -> str | None:
         if side in sides:
             return side
     return None
+
+
+def _drop_field_names(sent: Span, ents: list[Span]) -> list[Span]:
+    """A templated field's name is not a statement: "Cavity creation device: [x] None".
+
+    A few field names are the statement itself and are kept: "Levels treated:", "Independent
+    trained observer:", "Intra-service sedation time:".
+    """
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or not ents or not at_line_start(first):
+        return ents
+    colon = field_label_end(sent.doc, first.i)
+    if colon is None:
+        return ents
+    return [e for e in ents if e.start >= colon or e.label_ in _FIELD_NAMES_KEPT]
+
+
+def _minutes(text: str) -> int | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits else None
 
 
 def _distance(a: Span, b: Span) -> int:

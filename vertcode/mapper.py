@@ -98,7 +98,9 @@ class _Coder:
         for line in self.codes:
             if self.doubtful_levels.intersection(line.levels):
                 line.review = True
-        self._note_included_services()
+        self._note_included_services(treated)
+        self._code_other_biopsies(treated)
+        self._code_sedation()
         return self.codes, self.flags
 
     # -- which family each treated level belongs to (rules 1, 6, 8, 9) ---------------------
@@ -111,13 +113,13 @@ class _Coder:
         for finding in treated:
             region = region_of(finding.level)
             technique = finding.technique
-            if technique == "augmentation" and finding.device is None:
-                if finding.technique_source == "title" and finding.described:
-                    # Rule 1: the description shows no cavity creation, whatever the title says.
-                    conflicted.append(finding)
-                    technique = "vertebroplasty"
-                else:
-                    deviceless.append(finding)
+            if (technique == "augmentation" and finding.technique_source == "title" and finding.described
+                    and (finding.device is None or self.extraction.device_denied)):
+                # Rule 1: the description shows no cavity creation, whatever the title says.
+                conflicted.append(finding)
+                technique = "vertebroplasty"
+            elif technique == "augmentation" and finding.device is None:
+                deviceless.append(finding)
             if finding.level == SACRUM or technique == "sacroplasty":
                 name = "sacroplasty"
             elif technique == "augmentation":
@@ -136,7 +138,7 @@ class _Coder:
                 "The title calls this augmentation (kyphoplasty), but the procedure description "
                 "shows no cavity created with a device before the cement: coded as vertebroplasty "
                 f"at {_join(f.level for f in conflicted)}. Confirm with the physician.",
-                _evidence_of(conflicted)))
+                _evidence_of(conflicted) + self.extraction.device_denied))
         if deviceless:
             self.flags.append(Flag(
                 "no-device",
@@ -244,23 +246,84 @@ class _Coder:
                 "A coder may consider modifier 53 or 52.",
                 _evidence_of(aborted)))
 
-    def _note_included_services(self) -> None:
+    def _note_included_services(self, treated: list[Finding]) -> None:
         primaries = [line for line in self.codes if line.code not in ("22512", "22515")]
         if not primaries:
             return
-        included = []
-        if self.extraction.guidance:
-            included.append("imaging guidance")
-        if self.extraction.biopsies:
-            included.append("bone biopsy")
-        if included:
-            note = (f" The {' and '.join(included)} documented {'is' if len(included) == 1 else 'are'}"
-                    " included and not reported separately.")
-            primaries[0].rationale += note
-            # Cite each kind of guidance once: a note names its fluoroscopy in every other sentence.
-            guidance = {e.text.lower(): e for e in reversed(self.extraction.guidance)}.values()
-            primaries[0].evidence = sorted(set(primaries[0].evidence) | set(guidance)
-                                           | {e for e, _ in self.extraction.biopsies})
+        levels = {f.level for f in treated}
+        biopsies = [ev for ev, named in self.extraction.biopsies if not named or levels.intersection(named)]
+        services = dict.fromkeys(service for service, _ in self.extraction.included)
+        if biopsies:
+            services["bone biopsy of a treated level"] = None
+        if not services:
+            return
+        names = list(services)
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        primaries[0].rationale += (f" Included, not reported separately (rule 10): {listed}.")
+        # Cite each included service once: a note names its fluoroscopy in every other sentence.
+        cited = {(service, ev.text.lower()): ev for service, ev in reversed(self.extraction.included)}
+        primaries[0].evidence = sorted(set(primaries[0].evidence) | set(cited.values()) | set(biopsies))
+
+    def _code_other_biopsies(self, treated: list[Finding]) -> None:
+        """Rule 11: a bone biopsy of a level not treated this session is reported on its own."""
+        levels = {f.level for f in treated}
+        if not levels:
+            return
+        others: dict[str, list[Evidence]] = {}
+        for ev, named in self.extraction.biopsies:
+            for level in named:
+                if level not in levels:
+                    others.setdefault(level, []).append(ev)
+        if not others:
+            return
+        evidence = sorted({ev for evs in others.values() for ev in evs})
+        self.codes.append(CodeLine(
+            code="20225", units=len(others), levels=list(others), description=self.descriptions["20225"],
+            rationale=(f"Bone biopsy of {_join(others)}, a level not treated this session, is reported "
+                       "separately (rule 11), with modifier XS as a distinct site."),
+            modifiers=["XS"], review=True, evidence=evidence))
+        self.flags.append(Flag(
+            "biopsy-other-level",
+            f"Bone biopsy of {_join(others)}, which was not augmented this session: 20225-XS suggested; "
+            "confirm the site and that it was a separate needle pass.",
+            evidence))
+
+    def _code_sedation(self) -> None:
+        """Rule 12: moderate sedation by the proceduralist, coded only with time and observer."""
+        sedation = self.extraction.sedation
+        if not sedation.evidence or sedation.anesthesia or not self.codes:
+            return
+        minutes, observer = sedation.minutes, sedation.observer
+        if minutes is None or not observer:
+            missing = " and ".join(m for m, gap in (("the intra-service time", minutes is None),
+                                                    ("an independent trained observer", not observer)) if gap)
+            self.flags.append(Flag(
+                "sedation-time-missing",
+                f"Moderate sedation is documented without {missing}: 99152/99153 need both. "
+                "Query the physician; some payers bundle sedation.",
+                sedation.evidence + observer))
+            return
+        if minutes < 10:
+            return
+        evidence = sorted(set(sedation.evidence + observer))
+        self.codes.append(CodeLine(
+            code="99152", units=1, levels=[], description=self.descriptions["99152"],
+            rationale=(f"Moderate sedation by the proceduralist with an independent trained observer, "
+                       f"{minutes} minutes intra-service: 99152 for the first 15 minutes (at least 10)."),
+            evidence=evidence))
+        extra = _sedation_addon_units(minutes)
+        if extra:
+            self.codes.append(CodeLine(
+                code="99153", units=extra, levels=[], description=self.descriptions["99153"],
+                rationale=(f"{minutes} minutes: +99153 for each further 15 minutes, a unit counted once "
+                           "8 of them have passed."),
+                evidence=evidence))
+
+
+def _sedation_addon_units(minutes: int) -> int:
+    """+99153 units: each 15 minutes past the first 15, counted once its midpoint (8) is passed."""
+    beyond = minutes - 15
+    return 0 if beyond < 8 else 1 + (beyond - 8) // 15
 
 
 def _join(items) -> str:

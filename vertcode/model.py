@@ -57,18 +57,32 @@ class Finding:
 
 
 @dataclass
+class Sedation:
+    """Moderate sedation as documented: what rule 12 needs to decide 99152/99153."""
+
+    evidence: list[Evidence] = field(default_factory=list)
+    minutes: int | None = None
+    observer: list[Evidence] = field(default_factory=list)
+    #: An anesthesia provider (general anesthesia, MAC): sedation is theirs to report, not ours.
+    anesthesia: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class Extraction:
     """Everything the pipeline read from one note that the coding rules need."""
 
     findings: list[Finding] = field(default_factory=list)
     #: Procedure words or devices documented as done, but with no level to attach them to.
     unplaced: list[Evidence] = field(default_factory=list)
-    #: Imaging guidance documented (always included in these codes).
-    guidance: list[Evidence] = field(default_factory=list)
+    #: Services these codes include (rule 10): (service, evidence), e.g. ("imaging guidance", ...).
+    included: list[tuple[str, Evidence]] = field(default_factory=list)
     #: Bone biopsy documented, with the levels it names (empty when none is named).
     biopsies: list[tuple[Evidence, tuple[str, ...]]] = field(default_factory=list)
+    sedation: Sedation = field(default_factory=Sedation)
     #: An open operation documented (laminectomy, fusion, pedicle screws).
     open_procedure: list[Evidence] = field(default_factory=list)
+    #: A cavity device the note says was not used ("no balloon was used", "[ ] Curette").
+    device_denied: list[Evidence] = field(default_factory=list)
     #: Levels a title or procedure list names as treated that the description never shows.
     title_only: list[Finding] = field(default_factory=list)
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 TERM_LABELS = frozenset({
     "TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "APPROACH", "LATERALITY", "GUIDANCE",
-    "BIOPSY", "OPEN", "TREATED",
+    "BIOPSY", "OPEN", "TREATED", "ABORT", "INCLUDED", "SEDATION", "OBSERVER", "ANESTHESIA_CARE",
+    "SEDATION_TIME", "DURATION",
 })
 LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})
 TECHNIQUE_IDS = frozenset({"vertebroplasty", "augmentation", "sacroplasty"})
