@@ -15,6 +15,7 @@ A note is read sentence by sentence, in order, the way a coder reads it.
   technique the note treats with.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,17 +24,20 @@ from spacy.tokens import Doc, Span
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
-from vertcode.sentences import at_line_start, field_label_end, is_heading_line, starts_list_item
+from vertcode.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
-INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED"})
-#: Labels that show the steps of the work (a needle placed, a balloon inflated), not only its
-#: name or result: "Kyphoplasty L1. 4 mL cement." names a procedure without describing it.
-DESCRIPTIVE = frozenset({"DEVICE", "ACCESS", "REPEAT"})
+INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED", "INJECTION"})
+#: Labels that show the steps of the work (a needle placed, cement injected), not only its name
+#: or result: "Kyphoplasty L1. 4 mL cement." names a procedure without describing it. A device
+#: shows a step too, except in a title ("BALLOON KYPHOPLASTY T11-L1" only names one).
+DESCRIPTIVE = frozenset({"ACCESS", "REPEAT", "INJECTION"})
 #: Labels that say which technique a level had.
 TECHNIQUE_BEARERS = frozenset({"TECHNIQUE", "DEVICE", "REPEAT"})
 
-_FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME"})
+_HEADING_WORDS = 15
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+_FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
 
 _CONTEXT_STATUS = (
     ("is_landmark", "mentioned"),
@@ -89,6 +93,9 @@ class _LevelNotes:
 
     level: str
     statuses: list[tuple[int, str]] = field(default_factory=list)  # (offset, status) per mention
+    # Offsets of mentions in excluded sections: "IMPRESSION: ... not done" does not undo the
+    # treatment the procedure describes.
+    aside: set[int] = field(default_factory=set)
     # (offset, named alone) where its treatment is described; a range ("T12-L2") names several
     # levels at once, so it says less about the order they were treated in.
     described: list[tuple[int, bool]] = field(default_factory=list)
@@ -99,6 +106,7 @@ class _LevelNotes:
     # kyphoplasty / Levels treated: [x] T12" names no technique beside T12 itself.
     fallback: _Technique | None = None
     devices: list[_Term] = field(default_factory=list)
+    named_devices: list[_Term] = field(default_factory=list)  # named in a title only
     approaches: list[_Term] = field(default_factory=list)
     sides: list[_Term] = field(default_factory=list)
     modifiers: list[Evidence] = field(default_factory=list)
@@ -116,7 +124,7 @@ class _LevelNotes:
         An abort outranks a negation: "aborted at L2 ... L2 not treated" is an aborted level.
         """
         treated = [o for o, s in self.statuses if s == "treated"]
-        after = [s for o, s in self.statuses if not treated or o > max(treated)]
+        after = [s for o, s in self.statuses if not treated or (o > max(treated) and o not in self.aside)]
         undone = [s for s in after if s in ("aborted", "negated")]
         if undone:
             return min(undone, key=_STATUS_RANK.__getitem__)
@@ -144,6 +152,9 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_documented = False
         self.neutral_section = None
+        self.biopsied: set[str] = set()
+        self.title = False  # the sentence being read is a title that only names the work
+        self.field = False  # the sentence being read is a templated "Label: value" field
         # Tokens inside a negation or abort trigger: the cement of "no cement was injected" is
         # part of the trigger, so ConText never marks it, yet it documents no cement.
         self.denied = {i for m in (doc._.context_graph.modifiers if doc._.context_graph else ())
@@ -158,6 +169,7 @@ class _Reader:
     def read(self) -> Extraction:
         ents = [e for e in self.doc.ents if e.label_ != "NOT_LEVEL"]
         index = 0
+        table_header: list[Span] | None = None
         for sent in self.doc.sents:
             excluded = self.is_excluded(sent)
             if starts_list_item(sent):
@@ -168,9 +180,20 @@ class _Reader:
                 in_sentence.append(ents[index])
                 index += 1
             in_sentence = _drop_field_names(sent, in_sentence)
+            title = self.is_title(sent)
+            self.field = _field_name_end(sent) is not None
+            if _is_table_row(sent):
+                # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
+                # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
+                if table_header is None:
+                    table_header = [e for e in in_sentence if e.label_ != "LEVEL"]
+                elif any(e.label_ == "LEVEL" for e in in_sentence):
+                    in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
+            else:
+                table_header = None
             if in_sentence:
                 self.read_sedation(in_sentence)
-                self.read_sentence(in_sentence, excluded)
+                self.read_sentence(in_sentence, excluded, title)
         return self.finish()
 
     def is_excluded(self, sent: Span) -> bool:
@@ -184,20 +207,32 @@ class _Reader:
         rule = getattr(section, "rule", None)
         if rule is None or rule.metadata["role"] != "excluded" or section is self.neutral_section:
             return False
-        if first.i < section.body_start or not at_line_start(first):
+        if first.i < section.body_start:
+            return True
+        if rule.metadata.get("scope") == "paragraph" and _BLANK_LINE.search(
+                self.doc.text, self.doc[section.body_start].idx, first.idx):
+            # "Anesthesia: General." is a one-paragraph field; the procedure may follow it.
+            return False
+        if not at_item_start(first):
             return True
         if field_label_end(self.doc, first.i) or is_heading_line(sent):
             self.neutral_section = section
             return False
         return True
 
-    def read_sentence(self, ents: list[Span], excluded: bool) -> None:
+    def is_title(self, sent: Span) -> bool:
+        """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
+        first = next((t for t in sent if not t.is_space), sent[0])
+        rule = getattr(first._.section, "rule", None)
+        if rule is not None:
+            return rule.metadata["role"] == "title"
+        return not self.doc.text[:first.idx].strip() and _is_heading(sent)
+
+    def read_sentence(self, ents: list[Span], excluded: bool, title: bool) -> None:
         levels: list[tuple[Span, list[str]]] = []
         live: list[Span] = []
         for ent in ents:
-            status = context_status(ent)
-            if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
-                status = "negated"
+            status = self.status(ent)
             if ent.label_ == "LEVEL":
                 try:
                     named = parse(ent.text)
@@ -209,6 +244,8 @@ class _Reader:
                     for level in named:
                         notes = self.level_notes(level)
                         notes.mention(evidence(ent), status or "mentioned")
+                        if excluded:
+                            notes.aside.add(ent.start_char)
                         notes.modifiers.extend(evidence(self.doc[m.modifier_span[0]:m.modifier_span[1]],
                                                         m.category) for m in ent._.modifiers)
                 else:
@@ -229,13 +266,24 @@ class _Reader:
         if any(e.label_ == "BIOPSY" for e in live):
             # The needle of a biopsy treats nothing: "a biopsy needle was passed into L5".
             indicators = [e for e in indicators if e.label_ not in ("ACCESS", "TREATED")]
-        descriptive = any(e.label_ in DESCRIPTIVE for e in indicators)
+        descriptive = any(e.label_ in DESCRIPTIVE or (e.label_ == "DEVICE" and not title) for e in indicators)
+        self.title = title and not descriptive
         stopped = [e for e in live if e.label_ == "ABORT"]
         if levels:
             self.read_levels(levels, live, indicators, descriptive)
             self.current_levels = [level for _, named in levels for level in named]
         elif indicators:
             self.continue_levels(live, indicators, descriptive)
+        elif self.field:
+            # "Side: [x] Left": a templated field describes the levels being worked on.
+            for level in self.current_levels:
+                self.attach_details(self.level_notes(level), live)
+        if descriptive and any(e.label_ == "ALL_LEVELS" for e in live):
+            # "At each level, bilateral cannulas were placed": describes every level treated so far.
+            offset = next(e for e in live if e.label_ == "ALL_LEVELS").start_char
+            for notes in self.notes.values():
+                if any(s == "treated" for _, s in notes.statuses) and not notes.described:
+                    notes.described.append((offset, False))
         if stopped:
             # "The procedure was terminated": the levels in hand were not treated.
             for level in self.current_levels:
@@ -259,11 +307,19 @@ class _Reader:
             elif ent.label_ == "BIOPSY":
                 named = tuple(level for _, lv in levels for level in lv) or tuple(self.current_levels)
                 self.extraction.biopsies.append((evidence(ent), named))
+                self.biopsied.update(named)
+
+    def status(self, ent: Span) -> str | None:
+        """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
+        status = context_status(ent)
+        if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
+            return "negated"
+        return status
 
     def read_sedation(self, ents: list[Span]) -> None:
         """Moderate sedation, its time and observer, wherever the note records them."""
         sedation = self.extraction.sedation
-        live = [e for e in ents if context_status(e) is None]
+        live = [e for e in ents if self.status(e) is None]
         timed = any(e.label_ in ("SEDATION", "SEDATION_TIME") for e in live)
         for ent in live:
             if ent.label_ == "SEDATION":
@@ -284,7 +340,7 @@ class _Reader:
         value, device = term_value(bearer)
         ev = evidence(bearer)
         if bearer.label_ == "DEVICE":
-            return _Technique("augmentation", "device", ev, _Term(value, ev))
+            return _Technique("augmentation", "title" if self.title else "device", ev, _Term(value, ev))
         return _Technique(value, "description" if descriptive else "title", ev,
                           _Term(device, ev) if device else None)
 
@@ -316,7 +372,7 @@ class _Reader:
                 notes.evidence.update(evidence(i) for i in indicators)
                 notes.techniques.extend(techniques)
                 if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
-                    notes.devices.extend(devices)
+                    (notes.named_devices if self.title else notes.devices).extend(devices)
                 self.attach_details(notes, live)
 
     def continue_levels(self, live, indicators, descriptive) -> None:
@@ -328,8 +384,12 @@ class _Reader:
         resolved = [t for t in (self.resolve(b, descriptive) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
         agreed = resolved[0] if resolved and len({t.technique for t in resolved}) == 1 else None
         devices = [term(e) for e in live if e.label_ == "DEVICE"]
+        # A needle alone ("All needles were removed") is too weak to make a level just named treated.
+        promotes = any(e.label_ != "ACCESS" for e in indicators)
         for level in self.current_levels:
             notes = self.level_notes(level)
+            if not promotes and notes.pending:
+                continue
             for ev in notes.pending:
                 notes.mention(ev, "treated")
             notes.pending = []
@@ -369,6 +429,9 @@ class _Reader:
         findings = []
         for notes in self.notes.values():
             status = notes.status()
+            if status == "aborted" and notes.level in self.biopsied and not notes.techniques:
+                # "Biopsy of L2 ... no cement was injected at L2": a biopsy site, not an attempt.
+                status = "mentioned"
             finding = Finding(level=notes.level, status=status, order=notes.order(length))
             if status == "treated":
                 describe(finding, notes, default)
@@ -405,7 +468,7 @@ def describe(finding: Finding, notes: _LevelNotes, default: str | None) -> None:
     # A device in the description shows a cavity made; "Balloon kyphoplasty" in a title or a
     # ticked box only names one, which the description may contradict.
     shown = notes.devices + [t.device for t in notes.techniques if t.device and t.source != "title"]
-    devices = shown + [t.device for t in notes.techniques if t.device and t.source == "title"]
+    devices = shown + notes.named_devices + [t.device for t in notes.techniques if t.device and t.source == "title"]
     found = set(notes.evidence)
     found.update(t.evidence for t in notes.techniques)
     found.update(t.evidence for t in devices + notes.approaches + notes.sides)
@@ -442,24 +505,47 @@ def laterality(sides: set[str]) -> str | None:
     return None
 
 
+def _is_heading(sent: Span) -> bool:
+    """A short line with no closing full stop: "BALLOON KYPHOPLASTY T11 THROUGH L1"."""
+    words = [t for t in sent if not t.is_space]
+    after = sent.doc[sent.end] if sent.end < len(sent.doc) else None
+    ends_line = after is None or (after.is_space and "\n" in after.text) or sent[-1].is_space
+    return ends_line and len(words) <= _HEADING_WORDS and words[-1].text != "."
+
+
+def _field_name_end(sent: Span) -> int | None:
+    """Where the colon of a templated field's name ("Side:") ends, if the sentence starts with one."""
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or not at_item_start(first):
+        return None
+    return field_label_end(sent.doc, first.i)
+
+
+def _is_table_row(sent: Span) -> bool:
+    first = next((t for t in sent if not t.is_space), None)
+    return first is not None and first.text == "|" and at_line_start(first)
+
+
 def _drop_field_names(sent: Span, ents: list[Span]) -> list[Span]:
     """A templated field's name is not a statement: "Cavity creation device: [x] None".
 
-    A few field names are the statement itself and are kept: "Levels treated:", "Independent
-    trained observer:", "Intra-service sedation time:".
+    A few field names are the statement itself and are kept: "Levels treated:", "Cement:",
+    "Independent trained observer:", "Intra-service sedation time:".
     """
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or not ents or not at_line_start(first):
-        return ents
-    colon = field_label_end(sent.doc, first.i)
+    colon = _field_name_end(sent)
     if colon is None:
         return ents
     return [e for e in ents if e.start >= colon or e.label_ in _FIELD_NAMES_KEPT]
 
 
 def _minutes(text: str) -> int | None:
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return int(digits) if digits else None
+    """Minutes in "32 minutes", "25min" or a clock range "10:05 to 10:46"."""
+    clock = re.findall(r"(\d{1,2}):(\d{2})", text)
+    if len(clock) == 2:
+        (h1, m1), (h2, m2) = clock
+        return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
+    digits = re.match(r"\d+", text)
+    return int(digits.group()) if digits else None
 
 
 def _distance(a: Span, b: Span) -> int:

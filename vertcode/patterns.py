@@ -7,7 +7,8 @@ adding a device name or a synonym is an edit to a file here, not to code.
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
 - levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "pattern"}  (spaCy token patterns)
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}
-- sections.json  {"sections": [{"literal", "category", "role": "procedure"|"excluded"}]}
+- sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
+                 optional "scope": "paragraph" for a one-paragraph field such as "Anesthesia:"}]}
 - codes.json     {code: {"description"}}
 """
 
@@ -21,11 +22,11 @@ from pathlib import Path
 TERM_LABELS = frozenset({
     "TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "APPROACH", "LATERALITY", "GUIDANCE",
     "BIOPSY", "OPEN", "TREATED", "ABORT", "INCLUDED", "SEDATION", "OBSERVER", "ANESTHESIA_CARE",
-    "SEDATION_TIME", "DURATION",
+    "SEDATION_TIME", "DURATION", "ALL_LEVELS", "INJECTION",
 })
 LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})
 TECHNIQUE_IDS = frozenset({"vertebroplasty", "augmentation", "sacroplasty"})
-SECTION_ROLES = frozenset({"procedure", "excluded"})
+SECTION_ROLES = frozenset({"title", "procedure", "excluded"})
 CONTEXT_CATEGORIES = frozenset({
     "HISTORICAL", "HYPOTHETICAL", "NEGATED_EXISTENCE", "ABORTED", "LANDMARK", "PSEUDO", "TERMINATE",
 })
@@ -182,7 +183,9 @@ def _load_sections(path: Path):
         where = f"{path}: sections[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
-        _require(where, rule, {"literal", "category", "role"}, {"literal", "category", "role"})
+        _require(where, rule, {"literal", "category", "role", "scope"}, {"literal", "category", "role"})
+        if rule.get("scope", "section") not in ("section", "paragraph"):
+            raise PatternError(f"{where} ({rule['literal']!r}): scope is \"section\" or \"paragraph\"")
         if rule["role"] not in SECTION_ROLES:
             raise PatternError(f"{where} ({rule['literal']!r}): unknown role {rule['role']!r}; "
                                f"expected one of {sorted(SECTION_ROLES)}")

@@ -58,6 +58,8 @@ class AbbreviationLabeller:
         added = []
         for short in doc._.abbreviations:
             long_form = short._.long_form
+            if not (short.text.isupper() and len(short.text) > 1):
+                continue  # "Balloon (mL)" defines no abbreviation
             labelled = [e for e in ents if e.start < long_form.end and long_form.start < e.end
                         and e.label_ not in ("LEVEL", "NOT_LEVEL")]
             if len(labelled) != 1:
@@ -87,10 +89,10 @@ def phrase_pattern(nlp: Language, phrase: str, *, exact: bool = False, fuzzy: bo
             pattern.append(_LINE_BREAK)
         if exact:
             pattern.append({"ORTH": word.text})
-        elif fuzzy and len(word) >= 9:
-            # Transcription slips ("kyphopasty"): two edits, and on long words only, so short
-            # words never drift onto unrelated ones.
-            pattern.append({"LOWER": {"FUZZY2": word.lower_}})
+        elif fuzzy and len(word) >= 6:
+            # Transcription slips ("kyphopasty", "baloon"): two edits on long words, one on
+            # mid-length ones, none on short ones, so no word drifts onto an unrelated one.
+            pattern.append({"LOWER": {"FUZZY2" if len(word) >= 9 else "FUZZY1": word.lower_}})
         else:
             pattern.append({"LOWER": word.lower_})
     return pattern
@@ -121,7 +123,7 @@ _NEWLINE = {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}
 
 def _section_rules(nlp: Language, row: dict, SectionRule) -> list:
     """A title as written with its colon, and the same title alone on its line ("Indications")."""
-    metadata = {"role": row["role"]}
+    metadata = {"role": row["role"], "scope": row.get("scope", "section")}
     rules = [SectionRule(literal=row["literal"], category=row["category"], metadata=metadata)]
     bare = row["literal"].rstrip(":").strip()
     words = [{"LOWER": t.lower_} for t in nlp.make_doc(bare)]

@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 _TERMINALS = frozenset({".", "!", "?", ";"})
-_BULLETS = frozenset({"-", "*", "•", "["})
+_BULLETS = frozenset({"-", "*", "•", "[", "|"})
 _LABEL_WORDS = 5
 
 
@@ -51,6 +51,16 @@ def at_line_start(token: Token) -> bool:
         return True
     previous = token.doc[token.i - 1]
     return "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text)
+
+
+def at_item_start(token: Token) -> bool:
+    """At the start of a line, or just after the line's list marker ("3. Cement:", "- Side:")."""
+    if at_line_start(token):
+        return True
+    doc, i = token.doc, token.i
+    if i >= 1 and doc[i - 1].text in _BULLETS and at_line_start(doc[i - 1]):
+        return True
+    return i >= 2 and doc[i - 1].text in (".", ")") and _numbered(doc[i - 2]) and at_line_start(doc[i - 2])
 
 
 def starts_list_item(sent) -> bool:
