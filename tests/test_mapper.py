@@ -174,3 +174,77 @@ def test_every_code_line_carries_evidence_and_a_description():
     _, _, lines = run(*(finding(x, "augmentation", device="curette") for x in ("T7", "L3", "L4")))
     for line in lines:
         assert line.evidence and line.description and line.rationale
+
+
+# Rule 11: a biopsy of a level not treated is reported separately, flagged.
+def test_biopsy_of_another_level_is_20225_xs():
+    biopsy = Evidence(40, 46, "biopsy", "BIOPSY")
+    codes, flags, lines = run(finding("T12", "augmentation", device="balloon"), biopsies=[(biopsy, ("L3",))])
+    assert codes == {"22513": 1, "20225": 1}
+    assert flags == {"biopsy-other-level"}
+    line = next(x for x in lines if x.code == "20225")
+    assert (line.levels, line.modifiers, line.review, line.evidence) == (["L3"], ["XS"], True, [biopsy])
+
+
+def test_biopsy_of_a_treated_level_is_included():
+    codes, flags, _ = run(finding("T12", "augmentation", device="balloon"),
+                          biopsies=[(Evidence(40, 46, "biopsy", "BIOPSY"), ("T12",))])
+    assert codes == {"22513": 1} and flags == set()
+
+
+def test_biopsy_alone_is_not_coded_here():
+    assert run(biopsies=[(Evidence(0, 6, "biopsy", "BIOPSY"), ("L3",))])[:2] == ({}, set())
+
+
+# Rule 12: moderate sedation.
+def sedated(minutes, observer=True, anesthesia=False):
+    from vertcode.model import Sedation
+
+    return Sedation(evidence=[Evidence(0, 17, "moderate sedation", "SEDATION")], minutes=minutes,
+                    observer=[Evidence(20, 48, "independent trained observer", "OBSERVER")] if observer else [],
+                    anesthesia=[Evidence(50, 68, "general anesthesia", "ANESTHESIA_CARE")] if anesthesia else [])
+
+
+@pytest.mark.parametrize("minutes, expected", [
+    (9, {}),
+    (10, {"99152": 1}),
+    (22, {"99152": 1}),
+    (23, {"99152": 1, "99153": 1}),
+    (37, {"99152": 1, "99153": 1}),
+    (38, {"99152": 1, "99153": 2}),
+    (52, {"99152": 1, "99153": 2}),
+    (53, {"99152": 1, "99153": 3}),
+])
+def test_sedation_units_follow_intraservice_time(minutes, expected):
+    codes, flags, _ = run(finding("L2"), sedation=sedated(minutes))
+    assert {c: u for c, u in codes.items() if c.startswith("99")} == expected
+    assert flags == set()
+
+
+@pytest.mark.parametrize("minutes, observer, missing", [
+    (None, True, "without the intra-service time:"),
+    (30, False, "without an independent trained observer:"),
+    (None, False, "without the intra-service time and an independent trained observer:"),
+])
+def test_sedation_without_time_or_observer_is_flagged_not_coded(minutes, observer, missing):
+    codes, flags, _ = run(finding("L2"), sedation=sedated(minutes, observer))
+    assert codes == {"22511": 1}
+    assert flags == {"sedation-time-missing"}
+    flag = code_note(Extraction(findings=[finding("L2")], sedation=sedated(minutes, observer)), DESCRIPTIONS)[1][0]
+    assert missing in flag.message
+
+
+def test_sedation_by_an_anesthesia_provider_is_not_ours():
+    assert run(finding("L2"), sedation=sedated(30, anesthesia=True))[:2] == ({"22511": 1}, set())
+
+
+def test_sedation_without_a_procedure_is_not_coded():
+    assert run(sedation=sedated(30))[:2] == ({}, set())
+
+
+def test_denied_device_turns_a_titled_balloon_kyphoplasty_into_vertebroplasty():
+    titled = finding("T12", "augmentation", device="balloon", source="title", described=True)
+    denied = [Evidence(90, 97, "balloon", "DEVICE")]
+    assert run(titled, device_denied=denied)[:2] == ({"22510": 1}, {"technique-conflict"})
+    # Without a denial, a titled "balloon kyphoplasty" with cement through cannulas stands.
+    assert run(titled)[:2] == ({"22513": 1}, set())
