@@ -18,6 +18,7 @@ def finding(level, technique="vertebroplasty", *, order=None, device=None, sourc
 
 
 def run(*findings, **extra):
+    extra.setdefault("cement_documented", True)
     ordered = [f if f.order else Finding(**{**f.__dict__, "order": i}) for i, f in enumerate(findings)]
     codes, flags = code_note(Extraction(findings=ordered, **extra), DESCRIPTIONS)
     return {c.code: c.units for c in codes}, {f.kind for f in flags}, codes
@@ -230,7 +231,8 @@ def test_sedation_without_time_or_observer_is_flagged_not_coded(minutes, observe
     codes, flags, _ = run(finding("L2"), sedation=sedated(minutes, observer))
     assert codes == {"22511": 1}
     assert flags == {"sedation-time-missing"}
-    flag = code_note(Extraction(findings=[finding("L2")], sedation=sedated(minutes, observer)), DESCRIPTIONS)[1][0]
+    flag = code_note(Extraction(findings=[finding("L2")], sedation=sedated(minutes, observer),
+                                cement_documented=True), DESCRIPTIONS)[1][0]
     assert missing in flag.message
 
 
@@ -248,3 +250,10 @@ def test_denied_device_turns_a_titled_balloon_kyphoplasty_into_vertebroplasty():
     assert run(titled, device_denied=denied)[:2] == ({"22510": 1}, {"technique-conflict"})
     # Without a denial, a titled "balloon kyphoplasty" with cement through cannulas stands.
     assert run(titled)[:2] == ({"22513": 1}, set())
+
+
+def test_no_cement_anywhere_is_a_documentation_gap():
+    codes, flags, lines = run(finding("T12", "augmentation", device="balloon"), cement_documented=False)
+    assert codes == {"22513": 1}
+    assert flags == {"cement-not-documented"}
+    assert lines[0].review

@@ -167,3 +167,10 @@ def test_rule_10_included_services_have_notes():
     notes = ["proc-02.txt", "ctx-29.txt", "mix-01.txt", "rule-14.txt", "var-07.txt"]
     for name in notes:
         assert not {"77002", "77003", "77012", "20225", "22310", "22315", "22325", "22327"} & set(GOLD[name].codes)
+
+
+def test_no_cement_anywhere_is_flagged(code):
+    result = code("Balloon kyphoplasty T12 with bilateral inflatable bone tamps.")
+    assert codes(result) == {"22513": 1}
+    assert kinds(result) == ["cement-not-documented"]
+    assert result.codes[0].review

@@ -254,6 +254,9 @@ class _Reader:
                 live.append(ent)
             elif ent.label_ == "DEVICE" and status == "negated" and not excluded:
                 self.extraction.device_denied.append(evidence(ent))
+        if any(e.label_ == "CEMENT" and not self.status(e) for e in ents):
+            # Cement written anywhere, even under FINDINGS, documents the cement of the session.
+            self.extraction.cement_documented = True
         if excluded:
             return
         if not any(level.startswith("S") for _, named in levels for level in named):

@@ -82,6 +82,13 @@ class _Coder:
                     ext.unplaced))
             return self.codes, self.flags
 
+        if not ext.cement_documented:
+            self.flags.append(Flag(
+                "cement-not-documented",
+                "No cement is documented: vertebroplasty and augmentation are coded for the bodies that "
+                "received cement. Query the physician for the cement delivered at each level.",
+                _evidence_of(treated)))
+            self.doubtful_levels.update(f.level for f in treated)
         families = self._families(treated)
         vertebroplasty = families.get("vertebroplasty")
         augmentation = families.get("augmentation")

@@ -79,6 +79,8 @@ class Extraction:
     #: Bone biopsy documented, with the levels it names (empty when none is named).
     biopsies: list[tuple[Evidence, tuple[str, ...]]] = field(default_factory=list)
     sedation: Sedation = field(default_factory=Sedation)
+    #: Cement is documented somewhere in the note, not as history or plan.
+    cement_documented: bool = False
     #: An open operation documented (laminectomy, fusion, pedicle screws).
     open_procedure: list[Evidence] = field(default_factory=list)
     #: A cavity device the note says was not used ("no balloon was used", "[ ] Curette").
