@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
@@ -39,26 +39,46 @@ _HEADING_WORDS = 15
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 _FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
 
+# ConText categories and the status each gives a mention, the first found winning.
 _CONTEXT_STATUS = (
-    ("is_landmark", "mentioned"),
-    ("is_aborted", "aborted"),
-    ("is_negated", "negated"),
-    ("is_historical", "historical"),
-    ("is_hypothetical", "planned"),
+    ("LANDMARK", "mentioned"),
+    ("ABORTED", "aborted"),
+    ("NEGATED_EXISTENCE", "negated"),
+    ("HISTORICAL", "historical"),
+    ("HYPOTHETICAL", "planned"),
 )
 _STATUS_RANK = {"treated": 0, "aborted": 1, "negated": 2, "historical": 3, "planned": 4, "mentioned": 5}
+
+
+def section_role(section, doc: Doc) -> tuple[str | None, str]:
+    """(role, scope) of a medspaCy section; (None, "section") before the first title.
+
+    A heading matched alone on its line carries the roles of all headings: its title says which.
+    """
+    rule = getattr(section, "rule", None)
+    if rule is None:
+        return None, "section"
+    metadata = rule.metadata
+    if "headings" in metadata:
+        title = " ".join(doc[section.title_start:section.title_end].text.lower().split())
+        metadata = metadata["headings"].get(title, {"role": None})
+    return metadata["role"], metadata.get("scope", "section")
 
 
 def evidence(span: Span, label: str | None = None) -> Evidence:
     return Evidence(span.start_char, span.end_char, span.text, label or span.label_)
 
 
-def context_status(span: Span) -> str | None:
-    """The ConText status of a span, or None when nothing modifies it."""
-    for attr, status in _CONTEXT_STATUS:
-        if span._.get(attr):
-            return status
-    return None
+def context_statuses(doc: Doc) -> dict[tuple[int, int], str]:
+    """The ConText status of every modified span, by (start, end) token offsets."""
+    graph = doc._.context_graph
+    categories: dict[tuple[int, int], set[str]] = {}
+    for target, modifier in (graph.edges if graph else ()):
+        categories.setdefault((target.start, target.end), set()).add(modifier.category)
+    return {key: next(status for category, status in _CONTEXT_STATUS if category in found)
+            for key, found in categories.items()
+            if any(category in found for category, _ in _CONTEXT_STATUS)}
+
 
 
 def term_value(span: Span) -> tuple[str, str | None]:
@@ -152,6 +172,9 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_documented = False
         self.neutral_section = None
+        self.text = doc.text  # Doc.text is rebuilt on every access
+        self.statuses = context_statuses(doc)
+        self.first_word = next((t.i for t in doc if not t.is_space), 0)
         self.biopsied: set[str] = set()
         self.title = False  # the sentence being read is a title that only names the work
         self.field = False  # the sentence being read is a templated "Label: value" field
@@ -171,18 +194,23 @@ class _Reader:
         index = 0
         table_header: list[Span] | None = None
         for sent in self.doc.sents:
-            excluded = self.is_excluded(sent)
-            if starts_list_item(sent):
+            first = next((t for t in sent if not t.is_space), None)
+            if first is None:
+                continue
+            excluded = self.is_excluded(first, sent)
+            if starts_list_item(first):
                 # A new bullet is a new thought: it does not go on about the last item's levels.
                 self.current_levels = []
             in_sentence = []
             while index < len(ents) and ents[index].start < sent.end:
                 in_sentence.append(ents[index])
                 index += 1
-            in_sentence = _drop_field_names(sent, in_sentence)
-            title = self.is_title(sent)
-            self.field = _field_name_end(sent) is not None
-            if _is_table_row(sent):
+            field_end = _field_name_end(first)
+            self.field = field_end is not None
+            if self.field:
+                in_sentence = _drop_field_names(field_end, in_sentence)
+            title = self.is_title(first, sent)
+            if first.text == "|" and at_line_start(first):
                 # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
                 # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
                 if table_header is None:
@@ -196,21 +224,20 @@ class _Reader:
                 self.read_sentence(in_sentence, excluded, title)
         return self.finish()
 
-    def is_excluded(self, sent: Span) -> bool:
+    def is_excluded(self, first: Token, sent: Span) -> bool:
         """True in sections whose levels are never treated (indications, history, findings).
 
         An excluded section ends at the next "Label:" field or heading line that the section rules
         do not know: "Indication: ...  Level(s) treated: L2" treats L2.
         """
-        first = next((t for t in sent if not t.is_space), sent[0])
         section = first._.section
-        rule = getattr(section, "rule", None)
-        if rule is None or rule.metadata["role"] != "excluded" or section is self.neutral_section:
+        role, scope = section_role(section, self.doc)
+        if role != "excluded" or section is self.neutral_section:
             return False
         if first.i < section.body_start:
             return True
-        if rule.metadata.get("scope") == "paragraph" and _BLANK_LINE.search(
-                self.doc.text, self.doc[section.body_start].idx, first.idx):
+        if scope == "paragraph" and _BLANK_LINE.search(
+                self.text, self.doc[section.body_start].idx, first.idx):
             # "Anesthesia: General." is a one-paragraph field; the procedure may follow it.
             return False
         if not at_item_start(first):
@@ -220,13 +247,12 @@ class _Reader:
             return False
         return True
 
-    def is_title(self, sent: Span) -> bool:
+    def is_title(self, first: Token, sent: Span) -> bool:
         """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
-        first = next((t for t in sent if not t.is_space), sent[0])
-        rule = getattr(first._.section, "rule", None)
-        if rule is not None:
-            return rule.metadata["role"] == "title"
-        return not self.doc.text[:first.idx].strip() and _is_heading(sent)
+        role, _ = section_role(first._.section, self.doc)
+        if role is not None:
+            return role == "title"
+        return first.i == self.first_word and _is_heading(sent)
 
     def read_sentence(self, ents: list[Span], excluded: bool, title: bool) -> None:
         levels: list[tuple[Span, list[str]]] = []
@@ -314,7 +340,7 @@ class _Reader:
 
     def status(self, ent: Span) -> str | None:
         """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
-        status = context_status(ent)
+        status = self.statuses.get((ent.start, ent.end))
         if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
             return "negated"
         return status
@@ -427,7 +453,7 @@ class _Reader:
 
     def finish(self) -> Extraction:
         default = self.default_technique()
-        length = len(self.doc.text)
+        length = len(self.text)
         any_described = any(n.described and n.status() == "treated" for n in self.notes.values())
         findings = []
         for notes in self.notes.values():
@@ -516,28 +542,19 @@ def _is_heading(sent: Span) -> bool:
     return ends_line and len(words) <= _HEADING_WORDS and words[-1].text != "."
 
 
-def _field_name_end(sent: Span) -> int | None:
-    """Where the colon of a templated field's name ("Side:") ends, if the sentence starts with one."""
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or not at_item_start(first):
+def _field_name_end(first: Token) -> int | None:
+    """Where the colon of a templated field's name ("Side:") is, if a sentence starts with one."""
+    if not at_item_start(first):
         return None
-    return field_label_end(sent.doc, first.i)
+    return field_label_end(first.doc, first.i)
 
 
-def _is_table_row(sent: Span) -> bool:
-    first = next((t for t in sent if not t.is_space), None)
-    return first is not None and first.text == "|" and at_line_start(first)
-
-
-def _drop_field_names(sent: Span, ents: list[Span]) -> list[Span]:
+def _drop_field_names(colon: int, ents: list[Span]) -> list[Span]:
     """A templated field's name is not a statement: "Cavity creation device: [x] None".
 
     A few field names are the statement itself and are kept: "Levels treated:", "Cement:",
     "Independent trained observer:", "Intra-service sedation time:".
     """
-    colon = _field_name_end(sent)
-    if colon is None:
-        return ents
     return [e for e in ents if e.start >= colon or e.label_ in _FIELD_NAMES_KEPT]
 
 
@@ -563,9 +580,9 @@ def _distance(a: Span, b: Span) -> int:
 class FindingsBuilder:
     """Turns a note's labelled spans into one finding per vertebral body.
 
-    Reads: `doc.ents` (labels from patterns/terms.jsonl and patterns/levels.jsonl), their ConText
-    attributes (`is_aborted`, `is_negated`, `is_historical`, `is_hypothetical`) and each token's
-    `_.section`. Writes: `doc._.extraction`, a `vertcode.model.Extraction`.
+    Reads: `doc.ents` (labels from patterns/terms.jsonl and patterns/levels.jsonl), the ConText
+    graph `doc._.context_graph` and each token's `_.section`. Writes: `doc._.extraction`, a
+    `vertcode.model.Extraction`.
     """
 
     def __init__(self, nlp: Language, name: str = "vertcode_findings"):

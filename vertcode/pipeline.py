@@ -2,9 +2,11 @@
 
 `spacy.blank("en")` with a tokenizer adapted to clinical text, then, in order:
 
+0. vertcode_norms         NORMs for matching: line breaks, transcription slips
 1. vertcode_sentences     fast rule-based sentence boundaries for dictated notes
 2. medspacy_sectionizer   section titles from patterns/sections.json (role per section)
-3. span_ruler             levels and vocabulary from patterns/levels.jsonl and terms.jsonl
+3. span_ruler             levels and vocabulary from patterns/levels.jsonl and terms.jsonl,
+                          phrases matched on NORM by spaCy's PhraseMatcher
 4. abbreviation_detector  scispacy: "(PVA)" defined in the note...
 5. vertcode_abbreviations ...is labelled like its long form wherever it is used
 6. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json)
@@ -14,11 +16,13 @@ medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `meds
 """
 
 
+import re
 import warnings
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.matcher.levenshtein import levenshtein
 from spacy.tokens import Doc, Span
 from spacy.util import compile_suffix_regex, filter_spans
 
@@ -30,13 +34,51 @@ from vertcode.sentences import SentenceSplitter  # noqa: F401
 # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
 _UNIT_SUFFIX = r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"
 
-_CONTEXT_ATTRIBUTES = {
-    "NEGATED_EXISTENCE": {"is_negated": True},
-    "HISTORICAL": {"is_historical": True},
-    "HYPOTHETICAL": {"is_hypothetical": True},
-    "ABORTED": {"is_aborted": True},
-    "LANDMARK": {"is_landmark": True},
-}
+
+
+#: The NORM of every white-space token, so phrases match across hard line breaks.
+LINE_BREAK = "¶"
+
+
+@Language.factory("vertcode_norms", default_config={"vocabulary": [], "known": []})
+class Normaliser:
+    """Sets the NORM that phrase matching reads, once per word of the vocabulary.
+
+    Reads tokens; writes lexeme NORMs in the shared vocab: every white-space token's NORM is
+    "¶", and a word within one edit (six to eight letters) or two edits (nine or more) of a
+    word in `vocabulary` takes that word as its NORM, so "kyphopasty" and "baloon" match.
+    Words in `known` (every word of every pattern) are never corrected.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_norms", *,
+                 vocabulary: list[str], known: list[str]):
+        self.name = name
+        self.vocabulary = sorted(set(vocabulary))
+        self.known = frozenset(known) | frozenset(self.vocabulary)
+        self.seen: set[int] = set()
+
+    def __call__(self, doc: Doc) -> Doc:
+        vocab = doc.vocab
+        for token in doc:
+            if token.orth in self.seen:
+                continue
+            self.seen.add(token.orth)
+            if token.is_space:
+                vocab[token.orth].norm_ = LINE_BREAK
+            else:
+                correct = self.correction(token.lower_)
+                if correct:
+                    vocab[token.orth].norm_ = correct
+        return doc
+
+    def correction(self, word: str) -> str | None:
+        if len(word) < 6 or not word.isalpha() or word in self.known:
+            return None
+        for target in self.vocabulary:
+            edits = 2 if len(target) >= 9 else 1
+            if abs(len(target) - len(word)) <= edits and levenshtein(word, target, edits) <= edits:
+                return target
+        return None
 
 
 @Language.factory("vertcode_abbreviations")
@@ -74,62 +116,67 @@ class AbbreviationLabeller:
 _LINE_BREAK = {"IS_SPACE": True, "OP": "*"}
 
 
-def phrase_pattern(nlp: Language, phrase: str, *, exact: bool = False, fuzzy: bool = False):
-    """A phrase as a matcher pattern that still matches when a line break falls inside it.
+def line_break_variants(phrase: str) -> list[str]:
+    """The phrase as written, and with a line break at each of its spaces.
 
-    Hard-wrapped notes put a newline token between words ("was not\ntreated"), which a plain
-    phrase match would miss. A one-word phrase stays a string for the fast PhraseMatcher.
+    Hard-wrapped notes put a white-space token between words ("was not\ntreated"); the
+    normaliser gives every such token the NORM "¶", so "was not ¶ treated" matches it.
     """
-    words = [t for t in nlp.make_doc(phrase) if not t.is_space]
-    if len(words) == 1 and not exact and not fuzzy:
-        return phrase
-    pattern = []
-    for word in words:
-        if pattern:
-            pattern.append(_LINE_BREAK)
-        if exact:
-            pattern.append({"ORTH": word.text})
-        elif fuzzy and len(word) >= 6:
-            # Transcription slips ("kyphopasty", "baloon"): two edits on long words, one on
-            # mid-length ones, none on short ones, so no word drifts onto an unrelated one.
-            pattern.append({"LOWER": {"FUZZY2" if len(word) >= 9 else "FUZZY1": word.lower_}})
-        else:
-            pattern.append({"LOWER": word.lower_})
-    return pattern
+    words = phrase.split()
+    variants = [words[0]]
+    for word in words[1:]:
+        variants = [f"{v} {word}" for v in variants] + [f"{v} {LINE_BREAK} {word}" for v in variants]
+    return variants
 
 
 def _ruler_patterns(nlp: Language, loaded: pattern_files.Patterns) -> list[dict]:
     rows = [{"label": row["label"], "id": row["id"], "pattern": row["pattern"]} for row in loaded.levels]
     for row in loaded.terms:
         ident = row["id"] + (f"|{row['device']}" if row.get("device") else "")
-        pattern = row.get("pattern") or phrase_pattern(
-            nlp, row["phrase"], exact=row.get("case") == "exact", fuzzy=row.get("fuzzy", False))
-        rows.append({"label": row["label"], "id": ident, "pattern": pattern})
+        if "pattern" in row:
+            patterns = [row["pattern"]]
+        elif row.get("case") == "exact":
+            patterns = [[{"ORTH": t.text} for t in nlp.make_doc(row["phrase"])]]
+        else:
+            patterns = line_break_variants(row["phrase"])
+        rows.extend({"label": row["label"], "id": ident, "pattern": p} for p in patterns)
     return rows
 
 
-def _context_rule(nlp: Language, rule: dict):
+def _context_rules(rule: dict) -> list:
     from medspacy.context import ConTextRule
 
-    if "pattern" not in rule:
-        pattern = phrase_pattern(nlp, rule["literal"])
-        if isinstance(pattern, list):
-            rule = {**rule, "pattern": pattern}
-    return ConTextRule.from_dict(rule)
+    if "pattern" in rule:
+        return [ConTextRule.from_dict(rule)]
+    return [ConTextRule.from_dict({**rule, "literal": variant}) for variant in line_break_variants(rule["literal"])]
 
 
-_NEWLINE = {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}
+def _section_rules(rows, SectionRule) -> list:
+    """Each title as written with its colon, and the titles alone on their line ("Indications").
 
-
-def _section_rules(nlp: Language, row: dict, SectionRule) -> list:
-    """A title as written with its colon, and the same title alone on its line ("Indications")."""
-    metadata = {"role": row["role"], "scope": row.get("scope", "section")}
-    rules = [SectionRule(literal=row["literal"], category=row["category"], metadata=metadata)]
-    bare = row["literal"].rstrip(":").strip()
-    words = [{"LOWER": t.lower_} for t in nlp.make_doc(bare)]
-    rules.append(SectionRule(literal=bare, category=row["category"], metadata=metadata,
-                             pattern=[_NEWLINE, *words, _NEWLINE]))
+    The titles alone on a line are one regular expression over the note's text (medspaCy
+    rebuilds the text for every regular-expression rule); its metadata maps each title to the
+    role and scope of its section.
+    """
+    rules = []
+    headings: dict[str, dict] = {}
+    for row in rows:
+        metadata = {"role": row["role"], "scope": row.get("scope", "section")}
+        rules.append(SectionRule(literal=row["literal"], category=row["category"], metadata=metadata))
+        headings[" ".join(row["literal"].rstrip(":").lower().split())] = metadata
+    titles = sorted(headings, key=len, reverse=True)
+    pattern = r"(?im)^(?:" + "|".join(r"\s+".join(map(re.escape, t.split())) for t in titles) + r")(?=[ \t]*\r?$)"
+    rules.append(SectionRule(literal="heading alone on a line", category="heading", pattern=pattern,
+                             metadata={"headings": headings}))
     return rules
+
+
+def _known_words(loaded: pattern_files.Patterns) -> list[str]:
+    """Every word of every phrase: none of them is ever taken for a slip of another."""
+    phrases = [row["phrase"] for row in loaded.terms if "phrase" in row]
+    phrases += [rule["literal"] for rule in loaded.context_rules]
+    phrases += [row["literal"] for row in loaded.sections]
+    return sorted({word.lower() for phrase in phrases for word in re.findall(r"[A-Za-z]+", phrase)})
 
 
 def build(patterns_dir: str | Path | None = None) -> Language:
@@ -140,30 +187,29 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     from medspacy.section_detection import Sectionizer, SectionRule
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
-    for attr in ("is_negated", "is_historical", "is_hypothetical", "is_aborted", "is_landmark"):
-        if not Span.has_extension(attr):
-            Span.set_extension(attr, default=False)
-
     nlp = spacy.blank("en")
     suffixes = list(nlp.Defaults.suffixes) + [_UNIT_SUFFIX]
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
+    fuzzy = sorted({word.lower() for row in loaded.terms if row.get("fuzzy")
+                    for word in re.findall(r"[A-Za-z]+", row["phrase"])})
+    nlp.add_pipe("vertcode_norms", config={"vocabulary": fuzzy, "known": _known_words(loaded)})
     nlp.add_pipe("vertcode_sentences")
     sectionizer: Sectionizer = nlp.add_pipe(
         "medspacy_sectionizer",
         config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
     )
-    sectionizer.add([rule for r in loaded.sections for rule in _section_rules(nlp, r, SectionRule)])
+    sectionizer.add(_section_rules(loaded.sections, SectionRule))
     ruler = nlp.add_pipe("span_ruler", config={
-        "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "LOWER", "validate": True,
+        "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "NORM", "validate": True,
     })
     ruler.add_patterns(_ruler_patterns(nlp, loaded))
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
-    context: ConText = nlp.add_pipe(
-        "medspacy_context", config={"rules": None, "span_attrs": _CONTEXT_ATTRIBUTES},
-    )
-    context.add([_context_rule(nlp, rule) for rule in loaded.context_rules])
+    context: ConText = nlp.add_pipe("medspacy_context", config={
+        "rules": None, "span_attrs": None, "phrase_matcher_attr": "NORM",
+    })
+    context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
     nlp.add_pipe("vertcode_findings")
     return nlp
 

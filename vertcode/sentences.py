@@ -63,12 +63,9 @@ def at_item_start(token: Token) -> bool:
     return i >= 2 and doc[i - 1].text in (".", ")") and _numbered(doc[i - 2]) and at_line_start(doc[i - 2])
 
 
-def starts_list_item(sent) -> bool:
-    """True for a sentence that is a bulleted or numbered item at the start of a line."""
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or not at_line_start(first):
-        return False
-    return first.text in _BULLETS or _numbered(first)
+def starts_list_item(first: Token) -> bool:
+    """True when a sentence's first word is a bullet or number at the start of a line."""
+    return at_line_start(first) and (first.text in _BULLETS or _numbered(first))
 
 
 def _numbered(token: Token) -> bool:
