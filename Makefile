@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test eval clean
+.PHONY: install demo test eval bench clean
 
 install: $(STAMP)
 
@@ -25,3 +25,6 @@ eval: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -82,42 +81,31 @@ def batch(
     directory: Annotated[Path, typer.Argument(help="Folder of notes, searched recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
     pattern: Annotated[str, typer.Option("--glob", help="Which files are notes.")] = "*.txt",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
+                                      help="Processes to code with; 0 uses every processor.")] = 0,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Code every note below a folder into a JSON lines file, with a progress bar and a summary.
 
     The output is written to a temporary file beside OUT and renamed when the batch is done,
-    so an interrupted run never leaves a half-written OUT.
+    so an interrupted run never leaves a half-written OUT. Lines are in file-name order and are
+    the same whatever --jobs is.
     """
+    from vertcode.batch import default_jobs, run_batch
     from vertcode.notes import find_notes
-    from vertcode.output import to_json_line
 
     if not directory.is_dir():
         _fail(f"{directory}: not a folder")
     sources = list(find_notes(directory, pattern))
-    coder = _coder(patterns, max_bytes)
-    totals = {"notes": 0, "codes": 0, "flags": 0, "errors": 0}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream, _progress(len(sources)) as advance:
-            for result in coder.code_sources(sources):
-                stream.write(to_json_line(result) + "\n")
-                totals["notes"] += 1
-                totals["codes"] += len(result.codes)
-                totals["flags"] += len(result.flags)
-                totals["errors"] += bool(result.errors)
-                if result.errors:
-                    typer.echo(f"vertcode: {result.note}: {'; '.join(result.errors)}", err=True)
-                advance()
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    typer.echo(f"{totals['notes']} notes, {totals['codes']} code lines, {totals['flags']} flags, "
-               f"{totals['errors']} errors -> {out}", err=True)
-    raise typer.Exit(EXIT_NOTE_FAILED if totals["errors"] else EXIT_OK)
+    with _progress(len(sources)) as advance:
+        summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes), jobs=jobs or default_jobs(),
+                            on_result=lambda coded: advance())
+    for note, reason in summary.failed:
+        typer.echo(f"vertcode: {note}: {reason}", err=True)
+    typer.echo(f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, "
+               f"{summary.errors} errors -> {out}", err=True)
+    raise typer.Exit(EXIT_NOTE_FAILED if summary.errors else EXIT_OK)
 
 
 @contextmanager

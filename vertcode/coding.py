@@ -17,14 +17,12 @@ from vertcode.notes import DEFAULT_MAX_BYTES, NoteError, NoteSource, read_note
 class Coder:
     """Builds the pipeline once and codes any number of notes with it."""
 
-    def __init__(self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 batch_size: int = 32):
+    def __init__(self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES):
         from vertcode.pipeline import build
 
         self.nlp = build(patterns_dir)
         self.descriptions = pattern_files.load_descriptions(patterns_dir)
         self.max_bytes = max_bytes
-        self.batch_size = batch_size
 
     def code_text(self, text: str, name: str = "-") -> NoteResult:
         return next(self.code_texts([(name, text)]))

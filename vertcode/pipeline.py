@@ -1,6 +1,6 @@
 """The spaCy pipeline: from note text to a Doc carrying `doc._.extraction`.
 
-`spacy.blank("en")` with a tokenizer adapted to clinical text, then, in order:
+spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglish`), then:
 
 0. vertcode_norms         NORMs for matching: line breaks, transcription slips
 1. vertcode_sentences     fast rule-based sentence boundaries for dictated notes
@@ -16,23 +16,38 @@ medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `meds
 """
 
 
+import importlib
+import importlib.util
 import re
+import sys
+import types
 import warnings
 from pathlib import Path
 
-import spacy
+from spacy.lang.en import English
 from spacy.language import Language
 from spacy.matcher.levenshtein import levenshtein
 from spacy.tokens import Doc, Span
-from spacy.util import compile_suffix_regex, filter_spans
+from spacy.util import filter_spans
 
 from vertcode import patterns as pattern_files
 # Imported for their @Language.factory registrations.
 from vertcode.findings import FindingsBuilder  # noqa: F401
 from vertcode.sentences import SentenceSplitter  # noqa: F401
 
-# Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
-_UNIT_SUFFIX = r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"
+class ClinicalEnglishDefaults(English.Defaults):
+    # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
+    suffixes = [*English.Defaults.suffixes, r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"]
+
+
+class ClinicalEnglish(English):
+    """spaCy's blank English with a tokenizer adapted to clinical text.
+
+    A subclass rather than `spacy.blank("en")` then a new suffix rule: setting the tokenizer's
+    rules afterwards rebuilds all its special cases, a tenth of a second at every start.
+    """
+
+    Defaults = ClinicalEnglishDefaults
 
 
 
@@ -183,35 +198,77 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
     loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
-    from medspacy.context import ConText
-    from medspacy.section_detection import Sectionizer, SectionRule
+    ConText, Sectionizer, SectionRule = _import_medspacy()
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
-    nlp = spacy.blank("en")
-    suffixes = list(nlp.Defaults.suffixes) + [_UNIT_SUFFIX]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    nlp = ClinicalEnglish()
 
-    fuzzy = sorted({word.lower() for row in loaded.terms if row.get("fuzzy")
-                    for word in re.findall(r"[A-Za-z]+", row["phrase"])})
-    nlp.add_pipe("vertcode_norms", config={"vocabulary": fuzzy, "known": _known_words(loaded)})
-    nlp.add_pipe("vertcode_sentences")
-    sectionizer: Sectionizer = nlp.add_pipe(
-        "medspacy_sectionizer",
-        config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
-    )
-    sectionizer.add(_section_rules(loaded.sections, SectionRule))
+    # The ruler goes in first: SpanRuler runs the components before it over every phrase pattern
+    # it is given, which would cost a third of the start-up for nothing (NORMs of pattern words
+    # are their lower case, and no earlier component sets anything the patterns read).
     ruler = nlp.add_pipe("span_ruler", config={
         "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "NORM", "validate": True,
     })
     ruler.add_patterns(_ruler_patterns(nlp, loaded))
+    fuzzy = sorted({word.lower() for row in loaded.terms if row.get("fuzzy")
+                    for word in re.findall(r"[A-Za-z]+", row["phrase"])})
+    nlp.add_pipe("vertcode_norms", before="span_ruler",
+                 config={"vocabulary": fuzzy, "known": _known_words(loaded)})
+    nlp.add_pipe("vertcode_sentences", before="span_ruler")
+    sectionizer = nlp.add_pipe(
+        "medspacy_sectionizer", before="span_ruler",
+        config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
+    )
+    sectionizer.add(_section_rules(loaded.sections, SectionRule))
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
-    context: ConText = nlp.add_pipe("medspacy_context", config={
+    context = nlp.add_pipe("medspacy_context", config={
         "rules": None, "span_attrs": None, "phrase_matcher_attr": "NORM",
     })
     context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
     nlp.add_pipe("vertcode_findings")
     return nlp
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until something reads from it, then imports the real one."""
+
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _import_medspacy():
+    """medspaCy's ConText and sectionizer, without running medspaCy's package __init__.
+
+    `import medspacy` imports every medspaCy component: PyRuSH (about 0.3 s) and QuickUMLS,
+    which imports nltk (about 1.2 s), twice what spaCy itself takes, for components vertcode
+    does not use. So the two subpackages are imported on their own: the package is registered
+    unexecuted while they load, and QuickUMLS's spaCy component, which `medspacy.util` imports
+    at its top, is deferred until something uses it. Afterwards both placeholders are removed,
+    so a later `import medspacy` runs the real package __init__ (reusing the loaded modules).
+    Measured by `make bench` (start-up row).
+    """
+    if "medspacy" in sys.modules:
+        from medspacy.context import ConText
+        from medspacy.section_detection import Sectionizer, SectionRule
+        return ConText, Sectionizer, SectionRule
+    spec = importlib.util.find_spec("medspacy")
+    placeholders = {"medspacy": importlib.util.module_from_spec(spec)}
+    if "quickumls" not in sys.modules:
+        quickumls = types.ModuleType("quickumls")
+        quickumls.spacy_component = _Deferred("quickumls.spacy_component")
+        placeholders["quickumls"] = quickumls
+    sys.modules.update(placeholders)
+    try:
+        from medspacy._extensions import set_extensions
+        from medspacy.context import ConText
+        from medspacy.section_detection import Sectionizer, SectionRule
+
+        set_extensions()  # what medspaCy's __init__ does: Token._.section and friends
+    finally:
+        for name in placeholders:
+            del sys.modules[name]
+    return ConText, Sectionizer, SectionRule
 
 
 def _quiet_libraries() -> None:

@@ -1,0 +1,158 @@
+"""vertcode's benchmark: throughput, parallel speed-up, start-up and memory, on one machine.
+
+    make bench        # or: .venv/bin/python bench/bench.py [--notes 5000]
+
+Builds a folder of notes (copies and variants of the corpus, about 1.5 KB each), then measures,
+in the same run: spaCy's blank English tokenizer alone over the same texts (nlp.pipe, one
+process); `vertcode batch` with --jobs 1 and --jobs 2 (and checks the two outputs are
+identical); the start-up of `vertcode code` on one note against
+`python -c "import spacy; spacy.blank('en')('x')"`; and the peak memory of the batch at two
+sizes, to show it does not grow with the number of notes. Prints a table and writes the
+figures to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TARGETS = {"ratio": 0.5, "jobs_speedup": 1.7, "startup_ratio": 1.5, "peak_rss_mb": 500}
+
+
+def make_notes(folder: Path, count: int, size: int = 1500) -> list[str]:
+    """Copies and variants of the corpus notes, padded with other notes' text to about `size`."""
+    corpus = sorted((ROOT / "corpus" / "notes").glob("*.txt"))
+    texts = [p.read_bytes().decode("utf-8-sig", errors="replace") for p in corpus]
+    rng = random.Random(7)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(count):
+        text = texts[i % len(texts)]
+        # Vary the levels so that notes are not byte-identical copies.
+        shift = rng.choice([0, 1, 2])
+        text = re.sub(r"\b([TL])(\d{1,2})\b",
+                      lambda m: f"{m[1]}{min(int(m[2]) + shift, 12 if m[1] == 'T' else 5)}", text)
+        while len(text) < size:
+            text += "\n\n" + texts[rng.randrange(len(texts))][: size - len(text)]
+        (folder / f"note-{i:05d}.txt").write_text(text, encoding="utf-8")
+        written.append(text)
+    return written
+
+
+def tokenizer_rate(texts: list[str]) -> float:
+    import spacy
+
+    nlp = spacy.blank("en")
+    list(nlp.pipe(texts[:200]))  # warm up
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts):
+        pass
+    return len(texts) / (time.perf_counter() - start)
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, from its own resource usage."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def batch(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
+    return run([str(BIN / "vertcode"), "batch", str(folder), "--out", str(out), "--jobs", str(jobs)])
+
+
+def startup(note: Path, runs: int = 7) -> tuple[float, float]:
+    base = [run([sys.executable, "-c", "import spacy; spacy.blank('en')('x')"])[0] for _ in range(runs)]
+    ours = [run([str(BIN / "vertcode"), "code", str(note), "--format", "jsonl"])[0] for _ in range(runs)]
+    return statistics.median(base), statistics.median(ours)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, default=5000)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="vertcode-bench-") as tmp:
+        tmp = Path(tmp)
+        texts = make_notes(tmp / "notes", args.notes)
+        small = tmp / "small"
+        small.mkdir()
+        for path in sorted((tmp / "notes").iterdir())[: args.notes // 5]:
+            (small / path.name).write_bytes(path.read_bytes())
+
+        tokens = tokenizer_rate(texts)
+        seconds_1, rss_1 = batch(tmp / "notes", tmp / "jobs1.jsonl", 1)
+        seconds_2, _ = batch(tmp / "notes", tmp / "jobs2.jsonl", 2)
+        _, rss_small = batch(small, tmp / "small.jsonl", 1)
+        identical = (tmp / "jobs1.jsonl").read_bytes() == (tmp / "jobs2.jsonl").read_bytes()
+        base, ours = startup(tmp / "notes" / "note-00003.txt")
+
+    rate_1, rate_2 = args.notes / seconds_1, args.notes / seconds_2
+    figures = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "notes": args.notes,
+        "mean_note_bytes": round(sum(len(t.encode()) for t in texts) / len(texts)),
+        "tokenizer_notes_per_s": round(tokens, 1),
+        "batch_jobs1_notes_per_s": round(rate_1, 1),
+        "batch_jobs2_notes_per_s": round(rate_2, 1),
+        "ratio": round(rate_1 / tokens, 3),
+        "ratio_jobs2": round(rate_2 / tokens, 3),
+        "jobs_speedup": round(rate_2 / rate_1, 2),
+        "jobs_output_identical": identical,
+        "startup_baseline_s": round(base, 3),
+        "startup_vertcode_s": round(ours, 3),
+        "startup_ratio": round(ours / base, 2),
+        "peak_rss_mb": round(rss_1, 1),
+        f"peak_rss_mb_{args.notes // 5}_notes": round(rss_small, 1),
+    }
+    checks = {
+        "ratio": figures["ratio"] >= TARGETS["ratio"],
+        "jobs_speedup": figures["jobs_speedup"] >= TARGETS["jobs_speedup"] and identical,
+        "startup_ratio": figures["startup_ratio"] <= TARGETS["startup_ratio"],
+        "peak_rss_mb": figures["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+    }
+    figures["targets_met"] = checks
+    args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+    rows = [
+        ("tokenizer alone (notes/s)", f"{tokens:.0f}", ""),
+        ("vertcode batch --jobs 1 (notes/s)", f"{rate_1:.0f}", ""),
+        ("ratio to tokenizer", f"{rate_1 / tokens:.2f}", _mark(checks["ratio"], ">= 0.50")),
+        ("vertcode batch --jobs 2 (notes/s)", f"{rate_2:.0f}", f"ratio {rate_2 / tokens:.2f}"),
+        ("jobs 2 speed-up, same output", f"{rate_2 / rate_1:.2f}x, {'same' if identical else 'DIFFERENT'}",
+         _mark(checks["jobs_speedup"], ">= 1.7x")),
+        ("start-up (s): spacy.blank / vertcode", f"{base:.2f} / {ours:.2f}",
+         _mark(checks["startup_ratio"], f"{ours / base:.2f}x <= 1.5x")),
+        (f"peak RSS (MB): {args.notes} / {args.notes // 5} notes", f"{rss_1:.0f} / {rss_small:.0f}",
+         _mark(checks["peak_rss_mb"], "<= 500")),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{args.notes} notes of {figures['mean_note_bytes']} bytes on average, {os.cpu_count()} CPUs")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>14}  {target}")
+    print(f"figures written to {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json}")
+
+
+def _mark(ok: bool, target: str) -> str:
+    return f"{'ok  ' if ok else 'MISS'} target {target}"
+
+
+if __name__ == "__main__":
+    main()
