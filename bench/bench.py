@@ -41,14 +41,18 @@ def make_notes(folder: Path, count: int, size: int = 1500) -> list[str]:
     for i in range(count):
         text = texts[i % len(texts)]
         # Vary the levels so that notes are not byte-identical copies.
-        shift = rng.choice([0, 1, 2])
-        text = re.sub(r"\b([TL])(\d{1,2})\b",
-                      lambda m: f"{m[1]}{min(int(m[2]) + shift, 12 if m[1] == 'T' else 5)}", text)
+        text = _shift_levels(text, rng.choice([0, 1, 2]))
         while len(text) < size:
             text += "\n\n" + texts[rng.randrange(len(texts))][: size - len(text)]
         (folder / f"note-{i:05d}.txt").write_text(text, encoding="utf-8")
         written.append(text)
     return written
+
+
+def _shift_levels(text: str, shift: int) -> str:
+    """Move every level down by `shift` (within its region) so notes are not byte-identical."""
+    return re.sub(r"\b([TL])(\d{1,2})\b",
+                  lambda m: f"{m[1]}{min(int(m[2]) + shift, 12 if m[1] == 'T' else 5)}", text)
 
 
 def tokenizer_rate(texts: list[str]) -> float:

@@ -44,5 +44,6 @@ def test_interrupted_batch_leaves_no_output(tmp_path, coder, monkeypatch):
 
     with pytest.raises(KeyboardInterrupt):
         run_batch([NoteSource(str(note), note)] * 3, out, lambda: coder, on_result=interrupted)
-    assert list(tmp_path.iterdir()) == [note]
+    assert not out.exists()
+    assert [json.loads(x)["note"] for x in (tmp_path / "out.jsonl.part").read_text().splitlines()] == [str(note)]
 

@@ -1,15 +1,15 @@
 """The command line as a user runs it: formats, standard input, folders, errors, exit codes."""
 
 import csv
+import hashlib
 import io
 import json
 import subprocess
 import sys
 
-import pytest
 from typer.testing import CliRunner
 
-from conftest import CORPUS, NOTES, ROOT
+from conftest import NOTES, ROOT
 from vertcode.cli import app
 
 runner = CliRunner()
@@ -24,7 +24,8 @@ def test_code_json_is_the_contract():
     result = invoke("code", SEED4, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"note", "codes", "findings", "flags", "errors"}
+    assert list(data) == ["note", "codes", "findings", "flags", "errors", "sha256"]
+    assert data["sha256"] == hashlib.sha256((NOTES / "seed-04.txt").read_bytes()).hexdigest()
     assert data["note"] == SEED4
     assert [(c["code"], c["units"], c["levels"]) for c in data["codes"]] == [
         ("22513", 1, ["T7"]), ("22515", 2, ["L3", "L4"])]
@@ -69,7 +70,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     assert result.exit_code == 1
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first == {"note": "no-such-note.txt", "codes": [], "findings": [], "flags": [],
-                     "errors": ["no such file"]}
+                     "errors": ["no such file"], "sha256": None}
     assert second["codes"][0]["code"] == "22513"
     assert "vertcode: no-such-note.txt: no such file" in result.stderr
     assert "Traceback" not in result.output

@@ -31,14 +31,14 @@ def test_every_gold_note_is_matched(results):
 
 
 def test_every_annotated_flag_is_raised_and_no_other(results):
-    for gold, result in zip(GOLD, results):
+    for gold, result in zip(GOLD, results, strict=True):
         if gold.flags is not None:
             assert {f.kind for f in result.flags} == gold.flags, gold.note
 
 
 def test_evidence_offsets_are_exact_in_every_note(results):
     crlf_seen = []
-    for gold, result in zip(GOLD, results):
+    for gold, result in zip(GOLD, results, strict=True):
         # Bytes, not read_text(): universal newlines would turn the CRLF notes' offsets.
         text = decode((NOTES / gold.note).read_bytes(), gold.note)
         if b"\r\n" in (NOTES / gold.note).read_bytes():

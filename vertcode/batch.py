@@ -2,21 +2,22 @@
 
 Each worker process builds the pipeline once (inherited from the parent where the platform
 forks) and codes chunks of notes; results come back in input order, so the output is the same,
-byte for byte, whatever the number of jobs.
+byte for byte, whatever the number of jobs. Output goes line by line to OUT.part, renamed to OUT
+at the end; an interrupted batch is continued with `resume`.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vertcode.coding import Coder
 from vertcode.model import NoteResult
-from vertcode.notes import NoteSource
+from vertcode.notes import NoteSource, file_sha256
 from vertcode.output import to_json_line
 
 #: Notes a worker codes per round trip: large enough to amortise the hand-off, small enough
@@ -69,22 +70,56 @@ def default_jobs() -> int:
 
 
 def run_batch(sources: list[NoteSource], out: Path, coder_factory: Callable[[], Coder], *, jobs: int = 1,
-              on_result: Callable[[Coded], None] = lambda coded: None) -> Summary:
-    """Code `sources` into the JSON lines file `out`, written whole or not at all."""
+              resume: bool = False, on_result: Callable[[Coded], None] = lambda coded: None) -> Summary:
+    """Code `sources` into the JSON lines file `out`.
+
+    Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done,
+    so OUT is never half-written. An interrupted batch leaves OUT.part; with `resume` the batch
+    keeps the lines of notes already coded there (same path, same SHA-256 of the bytes) and
+    codes the rest, so nothing is lost or written twice.
+    """
     summary = Summary()
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            for coded in code_all(sources, coder_factory, jobs=jobs):
-                stream.write(coded.line + "\n")
-                summary.add(coded)
-                on_result(coded)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    part = out.with_name(out.name + ".part")
+    kept = _resumable(part if part.exists() else out, sources) if resume else []
+    with part.open("w", encoding="utf-8") as stream:
+        for coded in kept:
+            stream.write(coded.line + "\n")
+            summary.add(coded)
+            on_result(coded)
+        stream.flush()
+        done = {coded.note for coded in kept}
+        todo = [source for source in sources if source.name not in done]
+        for coded in code_all(todo, coder_factory, jobs=jobs):
+            stream.write(coded.line + "\n")
+            # Each line reaches the operating system as it is coded: a killed batch keeps it.
+            stream.flush()
+            summary.add(coded)
+            on_result(coded)
+    os.replace(part, out)
     return summary
+
+
+def _resumable(previous: Path, sources: list[NoteSource]) -> list[Coded]:
+    """Complete lines of an earlier run whose note is still in `sources` with the same bytes."""
+    if not previous.exists():
+        return []
+    current = {source.name: source for source in sources}
+    kept, seen = [], set()
+    for line in previous.read_text(encoding="utf-8").split("\n"):
+        try:
+            data = json.loads(line)
+            name = data["note"]
+        except (ValueError, KeyError, TypeError):
+            continue  # the line being written when the batch was stopped
+        source = current.get(name)
+        if name in seen:
+            continue
+        seen.add(name)
+        if source is None or source.path is None or data.get("sha256") != file_sha256(source.path):
+            continue  # gone, changed, or unreadable before and readable now: coded again
+        kept.append(Coded(name, line, len(data["codes"]), len(data["flags"]), "; ".join(data["errors"]) or None))
+    return kept
 
 
 def code_all(sources: list[NoteSource], coder_factory: Callable[[], Coder], *, jobs: int = 1) -> Iterator[Coded]:

@@ -6,7 +6,6 @@ reported, the others are still coded); 2 usage error (bad option, missing folder
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -35,6 +34,8 @@ PatternsOption = Annotated[Optional[Path], typer.Option(
     "--patterns", help="Folder of pattern files to use instead of the bundled ones.")]
 MaxBytesOption = Annotated[int, typer.Option(
     "--max-bytes", min=1, help="Notes larger than this are reported, not coded.")]
+VerboseOption = Annotated[bool, typer.Option(
+    "--verbose", help="Put internal errors' own messages, which may quote the note, in the results.")]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -42,12 +43,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES):
+def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False):
     from vertcode.coding import Coder
     from vertcode.patterns import PatternError
 
     try:
-        return Coder(patterns, max_bytes=max_bytes)
+        return Coder(patterns, max_bytes=max_bytes, verbose=verbose)
     except PatternError as exc:
         _fail(f"invalid patterns: {exc}")
 
@@ -58,12 +59,13 @@ def code(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    verbose: VerboseOption = False,
 ) -> None:
     """Code one or more notes and print the codes, units, evidence and flags."""
     from vertcode import output
 
     sources = [NoteSource("-", None) if n == "-" else NoteSource(n, Path(n)) for n in notes]
-    coder = _coder(patterns, max_bytes)
+    coder = _coder(patterns, max_bytes, verbose)
     results = list(coder.code_sources(sources))
     writer = {
         Format.table: output.write_table, Format.json: output.write_json,
@@ -83,14 +85,17 @@ def batch(
     pattern: Annotated[str, typer.Option("--glob", help="Which files are notes.")] = "*.txt",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
                                       help="Processes to code with; 0 uses every processor.")] = 0,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted batch: keep the notes already coded in OUT.part.")] = False,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    verbose: VerboseOption = False,
 ) -> None:
     """Code every note below a folder into a JSON lines file, with a progress bar and a summary.
 
-    The output is written to a temporary file beside OUT and renamed when the batch is done,
-    so an interrupted run never leaves a half-written OUT. Lines are in file-name order and are
-    the same whatever --jobs is.
+    Lines are written to OUT.part as notes are coded, and OUT.part is renamed to OUT when the
+    batch is done, so OUT is never half-written; after an interruption, --resume continues from
+    OUT.part. Lines are in file-name order and are the same whatever --jobs is.
     """
     from vertcode.batch import default_jobs, run_batch
     from vertcode.notes import find_notes
@@ -99,8 +104,8 @@ def batch(
         _fail(f"{directory}: not a folder")
     sources = list(find_notes(directory, pattern))
     with _progress(len(sources)) as advance:
-        summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes), jobs=jobs or default_jobs(),
-                            on_result=lambda coded: advance())
+        summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes, verbose),
+                            jobs=jobs or default_jobs(), resume=resume, on_result=lambda coded: advance())
     for note, reason in summary.failed:
         typer.echo(f"vertcode: {note}: {reason}", err=True)
     typer.echo(f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, "

@@ -134,6 +134,8 @@ class NoteResult:
     findings: list[Finding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: SHA-256 of the note's bytes (None when it could not be read): ties a result to a version.
+    sha256: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -142,6 +144,7 @@ class NoteResult:
             "findings": [f.to_dict() for f in self.findings],
             "flags": [f.to_dict() for f in self.flags],
             "errors": list(self.errors),
+            "sha256": self.sha256,
         }
 
     def code_units(self) -> dict[str, int]:

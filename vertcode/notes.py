@@ -7,7 +7,9 @@ else is changed (CRLF line ends are kept), so `text[start:end]` is always the ev
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,17 +61,24 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
         raise NoteError(name, f"cannot decode as {encoding} (byte {exc.start})") from None
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+@dataclass(frozen=True)
+class Note:
+    """A note as read: its name, its decoded text and the SHA-256 of its bytes."""
+
+    name: str
+    text: str
+    sha256: str
+
+
+def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     if len(data) > max_bytes:
         raise NoteError(name, f"{len(data):,} bytes is over the {max_bytes:,}-byte limit for one note")
-    return decode(data, name)
+    return Note(name, decode(data, name), hashlib.sha256(data).hexdigest())
 
 
-def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The decoded text of a note; NoteError when it cannot be read."""
+def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """The note behind a source; NoteError, naming it and the reason, when it cannot be read."""
     if source.path is None:
-        import sys
-
         return read_bytes(sys.stdin.buffer.read(), source.name, max_bytes)
     path = source.path
     try:
@@ -87,6 +96,14 @@ def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     except OSError as exc:
         raise NoteError(source.name, exc.strerror or str(exc)) from None
     return read_bytes(data, source.name, max_bytes)
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def find_notes(directory: Path, pattern: str = "*.txt") -> Iterator[NoteSource]:
