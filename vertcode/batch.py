@@ -18,6 +18,7 @@ from pathlib import Path
 from vertcode.coding import Coder
 from vertcode.model import NoteResult
 from vertcode.notes import NoteSource, file_sha256
+from vertcode.review import page_name, render_index, render_note
 from vertcode.output import to_json_line
 
 #: Notes a worker codes per round trip: large enough to amortise the hand-off, small enough
@@ -70,13 +71,15 @@ def default_jobs() -> int:
 
 
 def run_batch(sources: list[NoteSource], out: Path, coder_factory: Callable[[], Coder], *, jobs: int = 1,
-              resume: bool = False, on_result: Callable[[Coded], None] = lambda coded: None) -> Summary:
+              resume: bool = False, page_dir: Path | None = None,
+              on_result: Callable[[Coded], None] = lambda coded: None) -> Summary:
     """Code `sources` into the JSON lines file `out`.
 
     Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done,
     so OUT is never half-written. An interrupted batch leaves OUT.part; with `resume` the batch
     keeps the lines of notes already coded there (same path, same SHA-256 of the bytes) and
-    codes the rest, so nothing is lost or written twice.
+    codes the rest, so nothing is lost or written twice. With `page_dir`, each note gets a review
+    page there, and `index.html` lists them all.
     """
     summary = Summary()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -90,13 +93,18 @@ def run_batch(sources: list[NoteSource], out: Path, coder_factory: Callable[[], 
         stream.flush()
         done = {coded.note for coded in kept}
         todo = [source for source in sources if source.name not in done]
-        for coded in code_all(todo, coder_factory, jobs=jobs):
+        if page_dir is not None:
+            page_dir.mkdir(parents=True, exist_ok=True)
+        for coded in code_all(todo, coder_factory, jobs=jobs, page_dir=page_dir):
             stream.write(coded.line + "\n")
             # Each line reaches the operating system as it is coded: a killed batch keeps it.
             stream.flush()
             summary.add(coded)
             on_result(coded)
     os.replace(part, out)
+    if page_dir is not None:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        (page_dir / "index.html").write_text(render_index(rows, page_dir), encoding="utf-8")
     return summary
 
 
@@ -122,32 +130,48 @@ def _resumable(previous: Path, sources: list[NoteSource]) -> list[Coded]:
     return kept
 
 
-def code_all(sources: list[NoteSource], coder_factory: Callable[[], Coder], *, jobs: int = 1) -> Iterator[Coded]:
-    """Results for `sources`, in order, from `jobs` processes."""
+def code_all(sources: list[NoteSource], coder_factory: Callable[[], Coder], *, jobs: int = 1,
+             page_dir: Path | None = None) -> Iterator[Coded]:
+    """Results for `sources`, in order, from `jobs` processes; with `page_dir`, a review page
+    for each note is written there by the process that coded it."""
     jobs = max(1, min(jobs, len(sources) // CHUNK + 1))
-    if jobs == 1:
-        yield from map(Coded.of, coder_factory().code_sources(sources))
-        return
     chunks = [sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)]
+    global _worker
+    if jobs == 1:
+        _worker = _Worker(coder_factory(), page_dir)
+        for chunk in chunks:
+            yield from _code_chunk(chunk)
+        return
     if "fork" in multiprocessing.get_all_start_methods():
         # The children inherit the parent's pipeline instead of building their own.
-        global _worker_coder
-        _worker_coder = coder_factory()
+        _worker = _Worker(coder_factory(), page_dir)
         context, initializer, args = multiprocessing.get_context("fork"), None, ()
     else:  # pragma: no cover - platforms without fork build one pipeline per worker
-        context, initializer, args = multiprocessing.get_context("spawn"), _init_worker, (coder_factory,)
+        context, initializer, args = multiprocessing.get_context("spawn"), _init_worker, (coder_factory, page_dir)
     with context.Pool(jobs, initializer=initializer, initargs=args) as pool:
         for results in pool.imap(_code_chunk, chunks):
             yield from results
 
 
-_worker_coder: Coder | None = None
+@dataclass
+class _Worker:
+    coder: Coder
+    page_dir: Path | None
 
 
-def _init_worker(coder_factory: Callable[[], Coder]) -> None:  # pragma: no cover - spawn only
-    global _worker_coder
-    _worker_coder = coder_factory()
+_worker: _Worker | None = None
+
+
+def _init_worker(coder_factory: Callable[[], Coder], page_dir: Path | None) -> None:  # pragma: no cover
+    global _worker
+    _worker = _Worker(coder_factory(), page_dir)
 
 
 def _code_chunk(chunk: Iterable[NoteSource]) -> list[Coded]:
-    return [Coded.of(result) for result in _worker_coder.code_sources(chunk)]
+    coded = []
+    for source in chunk:
+        note, result = _worker.coder.read_and_code(source)
+        if _worker.page_dir is not None and note is not None:
+            (_worker.page_dir / page_name(source.name)).write_text(render_note(result, note.text), encoding="utf-8")
+        coded.append(Coded.of(result))
+    return coded

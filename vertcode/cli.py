@@ -87,6 +87,8 @@ def batch(
                                       help="Processes to code with; 0 uses every processor.")] = 0,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue an interrupted batch: keep the notes already coded in OUT.part.")] = False,
+    html_dir: Annotated[Optional[Path], typer.Option(
+        "--html-dir", help="Also write a review page per note there, and index.html listing them.")] = None,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
@@ -105,7 +107,8 @@ def batch(
     sources = list(find_notes(directory, pattern))
     with _progress(len(sources)) as advance:
         summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes, verbose),
-                            jobs=jobs or default_jobs(), resume=resume, on_result=lambda coded: advance())
+                            jobs=jobs or default_jobs(), resume=resume, page_dir=html_dir,
+                            on_result=lambda coded: advance())
     for note, reason in summary.failed:
         typer.echo(f"vertcode: {note}: {reason}", err=True)
     typer.echo(f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, "
@@ -125,6 +128,30 @@ def _progress(total: int):
     with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("coding notes", total=total)
         yield lambda: bar.advance(task)
+
+
+@app.command()
+def explain(
+    note: Annotated[Path, typer.Argument(help="The note to review.")],
+    html_out: Annotated[Optional[Path], typer.Option(
+        "--html", help="Page to write (default: the note's name with .html, here).")] = None,
+    patterns: PatternsOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write a review page: the note with its evidence highlighted beside the suggested codes."""
+    from vertcode.notes import NoteError, read_note
+    from vertcode.review import render_note
+
+    try:
+        text = read_note(NoteSource(str(note), note), max_bytes)
+    except NoteError as exc:
+        _fail(str(exc), EXIT_NOTE_FAILED)
+    result = _coder(patterns, max_bytes, verbose).code_note(text)
+    target = html_out or Path(note.stem + ".html")
+    target.write_text(render_note(result, text.text), encoding="utf-8")
+    typer.echo(str(target))
+    raise typer.Exit(EXIT_NOTE_FAILED if result.errors else EXIT_OK)
 
 
 @app.command("eval")

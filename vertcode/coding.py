@@ -38,12 +38,15 @@ class Coder:
     def code_sources(self, sources: Iterable[NoteSource]) -> Iterator[NoteResult]:
         """Read and code each note; an unreadable note yields a result carrying its error."""
         for source in sources:
-            try:
-                note = read_note(source, self.max_bytes)
-            except NoteError as exc:
-                yield NoteResult(note=source.name, errors=[exc.reason])
-                continue
-            yield self.code_note(note)
+            yield self.read_and_code(source)[1]
+
+    def read_and_code(self, source: NoteSource) -> tuple[Note | None, NoteResult]:
+        """The note as read (None when it cannot be) and its result."""
+        try:
+            note = read_note(source, self.max_bytes)
+        except NoteError as exc:
+            return None, NoteResult(note=source.name, errors=[exc.reason])
+        return note, self.code_note(note)
 
     def code_note(self, note: Note) -> NoteResult:
         result = NoteResult(note=note.name, sha256=note.sha256)

@@ -1,0 +1,138 @@
+"""Issue 6: review pages a coder can check a note on in ten seconds."""
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import NOTES
+from vertcode.cli import app
+from vertcode.review import page_name, render_index, render_note
+
+SEED4 = (NOTES / "seed-04.txt").read_text()
+HOSTILE = ("PROCEDURE: Balloon kyphoplasty at T12 <script>document.title='pwned';"
+           "document.body.setAttribute('data-pwned','1')</script> with <b>cement</b> & PMMA.\n"
+           "<img src=x onerror=\"document.title='pwned'\">")
+
+
+def evidence_of(result):
+    return ({e for c in result.codes for e in c.evidence} | {e for f in result.findings for e in f.evidence}
+            | {e for f in result.flags for e in f.evidence})
+
+
+def test_every_evidence_span_is_on_the_page_with_its_offsets(code):
+    result = code(SEED4)
+    page = render_note(result, SEED4)
+    listed = set(re.findall(r'<li data-spans="(e\d+)" data-start="(\d+)" data-end="(\d+)">', page))
+    assert {(int(s), int(e)) for _, s, e in listed} == {(ev.start, ev.end) for ev in evidence_of(result)}
+    for ident, start, end in listed:
+        # The span's marked segments spell exactly its text.
+        segments = re.findall(rf'<mark [^>]*data-span="[^"]*\b{ident}\b[^"]*"[^>]*>(.*?)(?:<span class="tag">|</mark>)',
+                              page)
+        assert html.unescape("".join(segments)) == SEED4[int(start):int(end)]
+
+
+def test_the_code_panel_shows_code_units_levels_and_review(code):
+    page = render_note(code(SEED4), SEED4)
+    rows = re.findall(r'<tr data-spans="([^"]+)" data-code="(\d+)"><td><b>\d+</b></td><td>(\d+)</td><td>([^<]*)</td>',
+                      page)
+    assert [(c, u, lv) for _, c, u, lv in rows] == [("22513", "1", "T7"), ("22515", "2", "L3 L4")]
+    assert "cross-region-primary" in page and "<span class=review>review</span>" in page
+
+
+def test_the_seed_4_page_highlights_levels_curette_and_guidance(code):
+    page = render_note(code(SEED4), SEED4)
+    marked = {(html.unescape(text), label) for label, text in
+              re.findall(r'<mark [^>]*data-label="([A-Z_]+)"[^>]*>([^<]*)', page)}
+    assert {("T7", "LEVEL"), ("L3", "LEVEL"), ("L4", "LEVEL"), ("curette", "DEVICE"),
+            ("fluoroscopic", "GUIDANCE"), ("CT guidance", "GUIDANCE")} <= marked
+
+
+def test_context_is_labelled(code):
+    text = "Vertebroplasty at T10 with cement. Prior kyphoplasty at L3 in 2019."
+    page = render_note(code(text), text)
+    assert "LEVEL · historical" in page
+    assert 'class="context"' in page
+
+
+def test_note_text_is_escaped_never_markup(code):
+    page = render_note(code(HOSTILE, "<evil>.txt"), HOSTILE)
+    assert "&lt;script&gt;document.title=" in page and "&lt;b&gt;cement&lt;/b&gt;" in page
+    assert "<script>document.title" not in page and "<img" not in page and "<evil>" not in page
+    assert page.count("<script>") == 1
+    assert "script-src 'sha256-" in page and "'unsafe-inline'" not in page.split("script-src")[1].split(";")[0]
+
+
+def test_page_is_self_contained(code):
+    page = render_note(code(SEED4), SEED4)
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "@import" not in page and "url(" not in page
+
+
+def test_index_lists_and_links_every_note(tmp_path, code):
+    results = [code(SEED4, "a/seed-04.txt").to_dict(), {"note": "bad.txt", "codes": [], "flags": [],
+                                                          "errors": ["no such file"]}]
+    (tmp_path / page_name("a/seed-04.txt")).write_text("page")
+    page = render_index(results, tmp_path)
+    assert f'<a href="{page_name("a/seed-04.txt")}">a/seed-04.txt</a>' in page
+    assert "22513 x1, 22515 x2" in page and "cross-region-primary" in page
+    assert '<td data-sort="error">error</td>' in page and "bad.txt</td>" in page
+    assert page.count("<th data-column=") == 4
+
+
+def test_explain_command_writes_the_page(tmp_path):
+    out = tmp_path / "seed.html"
+    result = CliRunner().invoke(app, ["explain", str(NOTES / "seed-04.txt"), "--html", str(out)])
+    assert result.exit_code == 0 and result.stdout.strip() == str(out)
+    assert "22515" in out.read_text()
+
+
+def test_batch_writes_a_page_per_note_and_an_index(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("seed-01.txt", "seed-04.txt"):
+        shutil.copy(NOTES / name, notes / name)
+    pages = tmp_path / "pages"
+    run = CliRunner().invoke(app, ["batch", str(notes), "--out", str(tmp_path / "o.jsonl"), "--html-dir", str(pages)])
+    assert run.exit_code == 0
+    assert sorted(p.name for p in pages.iterdir()) == sorted(
+        ["index.html", page_name(str(notes / "seed-01.txt")), page_name(str(notes / "seed-04.txt"))])
+    assert "22510 x1" in (pages / "index.html").read_text()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="chromium is installed by .ci/run")
+def test_in_a_real_browser(tmp_path_factory, code):
+    assert CHROMIUM, "CI must install chromium (.ci/run)"
+    folder = tmp_path_factory.mktemp("browser")
+    pages = {}
+    for name, text in (("seed-04", SEED4), ("hostile", HOSTILE)):
+        pages[name] = folder / f"{name}.html"
+        pages[name].write_text(render_note(code(text, name), text), encoding="utf-8")
+
+    def chromium(*args):
+        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={folder / 'profile'}", *args],
+                              capture_output=True, text=True, timeout=120)
+
+    dom = chromium("--dump-dom", "--virtual-time-budget=2000", pages["seed-04"].as_uri()).stdout
+    assert 'data-code="22513"' in dom and 'data-code="22515"' in dom
+    marked = re.findall(r'<mark [^>]*data-label="([A-Z]+)"[^>]*>([^<]*)', dom)
+    assert {("LEVEL", "T7"), ("LEVEL", "L3"), ("LEVEL", "L4"), ("DEVICE", "curette")} <= set(marked)
+
+    hostile = chromium("--dump-dom", "--virtual-time-budget=2000", pages["hostile"].as_uri()).stdout
+    assert "<title>vertcode: hostile</title>" in hostile and "pwned" not in hostile.split("<body")[1].split(">")[0]
+    assert "&lt;script&gt;" in hostile and "data-pwned" not in hostile.split("<main>")[0]
+
+    shot = folder / "seed-04.png"
+    chromium(f"--screenshot={shot}", "--window-size=1400,900", pages["seed-04"].as_uri())
+    assert shot.stat().st_size > 10_000, "screenshot kept as an artifact beside the pages"
