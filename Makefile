@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test eval bench clean
+.PHONY: install demo test eval bench bench-spark clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,3 +28,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+bench-spark: $(STAMP)
+	$(BIN)/python bench/spark_bench.py

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vertcode.coding import Coder
 from vertcode.model import NoteResult
-from vertcode.notes import NoteSource, file_sha256
+from vertcode.notes import NoteSource, source_sha256
 from vertcode.review import page_name, render_index, render_note
 from vertcode.output import to_json_line
 
@@ -124,7 +124,7 @@ def _resumable(previous: Path, sources: list[NoteSource]) -> list[Coded]:
         if name in seen:
             continue
         seen.add(name)
-        if source is None or source.path is None or data.get("sha256") != file_sha256(source.path):
+        if source is None or data.get("sha256") != source_sha256(source):
             continue  # gone, changed, or unreadable before and readable now: coded again
         kept.append(Coded(name, line, len(data["codes"]), len(data["flags"]), "; ".join(data["errors"]) or None))
     return kept

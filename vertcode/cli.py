@@ -80,9 +80,12 @@ def code(
 
 @app.command()
 def batch(
-    directory: Annotated[Path, typer.Argument(help="Folder of notes, searched recursively.")],
+    source: Annotated[Path, typer.Argument(
+        help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
-    pattern: Annotated[str, typer.Option("--glob", help="Which files are notes.")] = "*.txt",
+    pattern: Annotated[str, typer.Option("--glob", help="Which files of a folder are notes.")] = "*.txt",
+    text_column: Annotated[str, typer.Option("--text-column", help="A table's column of note text.")] = "text",
+    id_column: Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")] = "id",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
                                       help="Processes to code with; 0 uses every processor.")] = 0,
     resume: Annotated[bool, typer.Option(
@@ -93,18 +96,26 @@ def batch(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
 ) -> None:
-    """Code every note below a folder into a JSON lines file, with a progress bar and a summary.
+    """Code every note of a folder or a table into a JSON lines file, with progress and a summary.
+
+    A table's results carry each row's id (--id-column) beside the codes.
 
     Lines are written to OUT.part as notes are coded, and OUT.part is renamed to OUT when the
     batch is done, so OUT is never half-written; after an interruption, --resume continues from
     OUT.part. Lines are in file-name order and are the same whatever --jobs is.
     """
     from vertcode.batch import default_jobs, run_batch
-    from vertcode.notes import find_notes
+    from vertcode.notes import TABLE_SUFFIXES, TableError, find_notes, read_table
 
-    if not directory.is_dir():
-        _fail(f"{directory}: not a folder")
-    sources = list(find_notes(directory, pattern))
+    try:
+        if source.is_dir():
+            sources = list(find_notes(source, pattern))
+        elif source.suffix.lower() in TABLE_SUFFIXES and source.is_file():
+            sources = list(read_table(source, id_column=id_column, text_column=text_column))
+        else:
+            _fail(f"{source}: not a folder, nor a {'/'.join(TABLE_SUFFIXES)} table of notes")
+    except TableError as exc:
+        _fail(str(exc))
     with _progress(len(sources)) as advance:
         summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes, verbose),
                             jobs=jobs or default_jobs(), resume=resume, page_dir=html_dir,
@@ -152,6 +163,38 @@ def explain(
     target.write_text(render_note(result, text.text), encoding="utf-8")
     typer.echo(str(target))
     raise typer.Exit(EXIT_NOTE_FAILED if result.errors else EXIT_OK)
+
+
+@app.command()
+def spark(
+    notes: Annotated[Path, typer.Argument(help="Parquet table (file or folder) of notes.")],
+    output: Annotated[Path, typer.Argument(help="Folder to write codes/ and flags/ to, as Parquet.")],
+    master: Annotated[str, typer.Option("--master", help="Spark master.")] = "local[*]",
+    text_column: Annotated[str, typer.Option("--text-column", help="The column of note text.")] = "text",
+    id_column: Annotated[str, typer.Option("--id-column", help="The column of note ids.")] = "id",
+    patterns: PatternsOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Code a Parquet table of notes on Spark: OUTPUT/codes and OUTPUT/flags, as Parquet."""
+    try:
+        from vertcode import spark as on_spark
+    except ImportError as exc:
+        _fail(str(exc))
+    session = on_spark.session(master)
+    try:
+        frame = session.read.parquet(str(notes))
+        missing = [c for c in (id_column, text_column) if c not in frame.columns]
+        if missing:
+            _fail(f"{notes}: no column {', '.join(map(repr, missing))} (columns: {', '.join(frame.columns)})")
+        results = on_spark.note_results(frame, id_column=id_column, text_column=text_column,
+                                        patterns_dir=patterns, max_bytes=max_bytes).persist()
+        on_spark.explode_codes(results, id_column).write.mode("overwrite").parquet(str(output / "codes"))
+        on_spark.explode_flags(results, id_column).write.mode("overwrite").parquet(str(output / "flags"))
+        count = results.count()
+    finally:
+        session.stop()
+    typer.echo(f"{count} notes -> {output / 'codes'}, {output / 'flags'}", err=True)
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command("eval")

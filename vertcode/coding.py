@@ -45,8 +45,10 @@ class Coder:
         try:
             note = read_note(source, self.max_bytes)
         except NoteError as exc:
-            return None, NoteResult(note=source.name, errors=[exc.reason])
-        return note, self.code_note(note)
+            return None, NoteResult(note=source.name, errors=[exc.reason], id=source.id)
+        result = self.code_note(note)
+        result.id = source.id
+        return note, result
 
     def code_note(self, note: Note) -> NoteResult:
         result = NoteResult(note=note.name, sha256=note.sha256)

@@ -136,9 +136,11 @@ class NoteResult:
     errors: list[str] = field(default_factory=list)
     #: SHA-256 of the note's bytes (None when it could not be read): ties a result to a version.
     sha256: str | None = None
+    #: The id of a note read from a table row (absent from the JSON for notes read from files).
+    id: object = None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "note": self.note,
             "codes": [c.to_dict() for c in self.codes],
             "findings": [f.to_dict() for f in self.findings],
@@ -146,6 +148,9 @@ class NoteResult:
             "errors": list(self.errors),
             "sha256": self.sha256,
         }
+        if self.id is not None:
+            data["id"] = self.id
+        return data
 
     def code_units(self) -> dict[str, int]:
         """{code: units}, the shape gold answers are written in."""

@@ -29,10 +29,19 @@ class NoteError(Exception):
 
 @dataclass(frozen=True)
 class NoteSource:
-    """A note to code: its name as the user gave it, and where to read it."""
+    """A note to code: its name as the user gave it, and where to read it.
+
+    A file has a `path`; a row of a table has its `text` (None when the cell is empty), its
+    `row` number and the `id` from the table; a source with neither path nor row is standard
+    input. `problem` says why a row could not be read at all.
+    """
 
     name: str
-    path: Path | None  # None for standard input
+    path: Path | None = None
+    text: str | None = None
+    row: int | None = None
+    id: object = None
+    problem: str | None = None
 
 
 def decode(data: bytes, name: str) -> str:
@@ -78,6 +87,12 @@ def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> No
 
 def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     """The note behind a source; NoteError, naming it and the reason, when it cannot be read."""
+    if source.problem:
+        raise NoteError(source.name, source.problem)
+    if source.row is not None:
+        if source.text is None or not source.text.strip():
+            raise NoteError(source.name, "no text in this row")
+        return read_bytes(source.text.encode("utf-8"), source.name, max_bytes)
     if source.path is None:
         return read_bytes(sys.stdin.buffer.read(), source.name, max_bytes)
     path = source.path
@@ -98,12 +113,108 @@ def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     return read_bytes(data, source.name, max_bytes)
 
 
-def file_sha256(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None when it cannot be read."""
+def source_sha256(source: NoteSource) -> str | None:
+    """SHA-256 of a source's bytes as it is now, or None when it cannot be read."""
+    if source.row is not None:
+        return hashlib.sha256(source.text.encode("utf-8")).hexdigest() if source.text else None
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(source.path.read_bytes()).hexdigest() if source.path else None
     except OSError:
         return None
+
+
+TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+
+
+class TableError(ValueError):
+    """A table of notes cannot be used at all (missing column, unreadable file)."""
+
+
+def read_table(path: Path, *, id_column: str = "id", text_column: str = "text") -> Iterator[NoteSource]:
+    """The notes of a CSV, JSON lines or Parquet table, one source per row, streamed.
+
+    A row with no text is yielded and reported when read; the id keeps its type (a number stays
+    a number) and becomes the note's name in the results.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path, id_column, text_column)
+    elif suffix in (".jsonl", ".ndjson"):
+        rows = _jsonl_rows(path)
+    elif suffix == ".parquet":
+        rows = _parquet_rows(path, id_column, text_column)
+    else:
+        raise TableError(f"{path}: not a table of notes (expected {', '.join(TABLE_SUFFIXES)})")
+    for number, row in enumerate(rows, 1):
+        if isinstance(row, str):  # a line that could not be parsed
+            yield NoteSource(f"{path}:{number}", row=number, problem=row)
+            continue
+        note_id = _plain(row.get(id_column))
+        text = row.get(text_column)
+        name = str(note_id) if note_id is not None else f"{path}:{number}"
+        yield NoteSource(name, text=text if isinstance(text, str) else None, row=number, id=note_id)
+
+
+def _csv_rows(path: Path, id_column: str, text_column: str):
+    import csv
+
+    csv.field_size_limit(sys.maxsize)  # a note is one field, and may be long
+    try:
+        stream = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise TableError(f"{path}: {exc.strerror or exc}") from None
+    with stream:
+        reader = csv.DictReader(stream)
+        _require_columns(path, reader.fieldnames or [], id_column, text_column)
+        yield from reader
+
+
+def _jsonl_rows(path: Path):
+    import json
+
+    try:
+        lines = path.open(encoding="utf-8-sig")
+    except OSError as exc:
+        raise TableError(f"{path}: {exc.strerror or exc}") from None
+    with lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield f"invalid JSON ({exc.msg})"
+                continue
+            yield row if isinstance(row, dict) else "not a JSON object"
+
+
+def _parquet_rows(path: Path, id_column: str, text_column: str):
+    try:
+        import pyarrow.parquet as parquet
+    except ImportError:
+        raise TableError("reading Parquet needs pyarrow: pip install 'vertcode[parquet]'") from None
+    try:
+        table = parquet.ParquetFile(path)
+    except (OSError, ValueError) as exc:
+        raise TableError(f"{path}: cannot read as Parquet ({exc})") from None
+    _require_columns(path, table.schema_arrow.names, id_column, text_column)
+    for batch in table.iter_batches(columns=[id_column, text_column], batch_size=1024):
+        yield from batch.to_pylist()
+
+
+def _require_columns(path: Path, names, *columns: str) -> None:
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise TableError(f"{path}: no column {', '.join(map(repr, missing))} (columns: {', '.join(names)})")
+
+
+def _plain(value):
+    """An id as JSON can write it: numbers and strings kept, anything else as text."""
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else (int(value) if value.is_integer() else value)
+    return str(value)
 
 
 def find_notes(directory: Path, pattern: str = "*.txt") -> Iterator[NoteSource]:
