@@ -1,12 +1,10 @@
 """Issue 6: review pages a coder can check a note on in ten seconds."""
 
 import html
-import json
 import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
