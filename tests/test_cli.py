@@ -24,7 +24,8 @@ def test_code_json_is_the_contract():
     result = invoke("code", SEED4, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["note", "codes", "findings", "flags", "errors", "sha256"]
+    assert list(data) == ["note", "codes", "findings", "flags", "errors", "sha256", "extractor"]
+    assert data["extractor"] == "text"
     assert data["sha256"] == hashlib.sha256((NOTES / "seed-04.txt").read_bytes()).hexdigest()
     assert data["note"] == SEED4
     assert [(c["code"], c["units"], c["levels"]) for c in data["codes"]] == [
@@ -77,12 +78,12 @@ def test_missing_file_is_reported_and_the_others_still_coded():
 
 
 def test_binary_file_is_an_error_naming_the_file(tmp_path):
-    pdf = tmp_path / "scan.txt"
-    pdf.write_bytes(b"%PDF-1.4\x00\x01\x02binary")
-    result = invoke("code", str(pdf), "-f", "json")
+    image = tmp_path / "photo.txt"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = invoke("code", str(image), "-f", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["errors"] == ["binary file (contains NUL bytes), not a text note"]
-    assert f"{pdf}: binary file" in result.stderr
+    assert f"{image}: binary file" in result.stderr
 
 
 def test_batch_codes_a_folder_recursively_and_summarises(tmp_path):

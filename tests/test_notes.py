@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from vertcode.notes import NoteError, NoteSource, decode, find_notes, read_note
+from vertcode.notes import NoteError, NoteSource, decode, find_notes, read_notes
 
 TEXT = "Vertebroplasty at T5 – cement.\r\nNo complications."
 
@@ -26,7 +26,7 @@ def test_size_limit(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text("x" * 2000)
     with pytest.raises(NoteError, match="2,000 bytes is over the 1,000-byte limit"):
-        read_note(NoteSource(str(path), path), max_bytes=1000)
+        read_notes(NoteSource(str(path), path), max_bytes=1000)
 
 
 def test_directory_and_dangling_link_are_errors(tmp_path):
@@ -35,9 +35,9 @@ def test_directory_and_dangling_link_are_errors(tmp_path):
     link = tmp_path / "gone.txt"
     link.symlink_to(tmp_path / "missing.txt")
     with pytest.raises(NoteError, match="is a directory"):
-        read_note(NoteSource(str(folder), folder))
+        read_notes(NoteSource(str(folder), folder))
     with pytest.raises(NoteError, match="dangling symbolic link"):
-        read_note(NoteSource(str(link), link))
+        read_notes(NoteSource(str(link), link))
 
 
 def test_find_notes_is_recursive_sorted_and_survives_link_loops(tmp_path):
@@ -45,5 +45,7 @@ def test_find_notes_is_recursive_sorted_and_survives_link_loops(tmp_path):
     (tmp_path / "b" / "2.txt").write_text("x")
     (tmp_path / "1.txt").write_text("x")
     (tmp_path / "b" / "loop").symlink_to(tmp_path)
-    (tmp_path / "skip.rtf").write_text("x")
-    assert [s.path.relative_to(tmp_path).as_posix() for s in find_notes(tmp_path)] == ["1.txt", "b/2.txt"]
+    (tmp_path / "3.rtf").write_text("x")
+    (tmp_path / "skip.xlsx").write_text("x")
+    assert [s.path.relative_to(tmp_path).as_posix() for s in find_notes(tmp_path)] == ["1.txt", "3.rtf", "b/2.txt"]
+    assert [s.path.name for s in find_notes(tmp_path, "*.txt")] == ["1.txt", "2.txt"]

@@ -117,7 +117,7 @@ def test_a_folder_of_bad_files_beside_good_notes(tmp_path):
         assert lines[name]["errors"] == []
     for name in ("empty.txt", "blank.txt"):
         assert lines[name]["errors"] == [] and [f["kind"] for f in lines[name]["flags"]] == ["empty-note"]
-    assert lines["scan.txt"]["errors"] == ["binary file (contains NUL bytes), not a text note"]
+    assert lines["scan.txt"]["errors"] == ["not a readable PDF"]  # read by its content
     assert lines["huge.txt"]["errors"] == ["3,600 bytes is over the 3,000-byte limit for one note"]
     assert lines["dangling.txt"]["errors"] == ["dangling symbolic link"]
     assert lines["loop-a.txt"]["errors"] == ["Too many levels of symbolic links"]

@@ -25,10 +25,10 @@ def corpus_frame(spark, tmp_path_factory):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from vertcode.notes import read_note
+    from vertcode.notes import read_notes
 
     notes = sources(CORPUS, load_gold(CORPUS))
-    rows = {"id": list(range(len(notes))), "text": [read_note(s).text for s in notes]}
+    rows = {"id": list(range(len(notes))), "text": [read_notes(s)[0].text for s in notes]}
     path = tmp_path_factory.mktemp("spark") / "notes.parquet"
     pq.write_table(pa.table(rows), path)
     return notes, path

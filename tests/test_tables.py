@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from conftest import NOTES
 from vertcode.cli import app
-from vertcode.notes import TableError, read_note, read_table
+from vertcode.notes import TableError, read_notes, read_table
 from vertcode.notes import NoteError
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
@@ -28,9 +28,9 @@ def test_csv_with_quoted_multiline_text_missing_text_and_numeric_ids(tmp_path):
                       (102, ""), ("A-7", SEED1)])
     sources = list(read_table(table))
     assert [s.id for s in sources] == ["101", "102", "A-7"]  # CSV has no types: ids stay as written
-    assert read_note(sources[0]).text.startswith("PROCEDURE:\nBalloon kyphoplasty, \"T7\"")
+    assert read_notes(sources[0])[0].text.startswith("PROCEDURE:\nBalloon kyphoplasty, \"T7\"")
     with pytest.raises(NoteError, match="^102: no text in this row$"):
-        read_note(sources[1])
+        read_notes(sources[1])
 
 
 def test_jsonl_keeps_id_types_and_reports_bad_lines(tmp_path):
@@ -40,10 +40,10 @@ def test_jsonl_keeps_id_types_and_reports_bad_lines(tmp_path):
     first, bad, empty = read_table(table)
     assert (first.id, first.name) == (7, "7")
     with pytest.raises(NoteError, match="invalid JSON"):
-        read_note(bad)
+        read_notes(bad)
     assert empty.id == 8
     with pytest.raises(NoteError, match="no text in this row"):
-        read_note(empty)
+        read_notes(empty)
 
 
 def test_parquet_streams_rows_with_their_types(tmp_path):

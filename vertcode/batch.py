@@ -170,8 +170,8 @@ def _init_worker(coder_factory: Callable[[], Coder], page_dir: Path | None) -> N
 def _code_chunk(chunk: Iterable[NoteSource]) -> list[Coded]:
     coded = []
     for source in chunk:
-        note, result = _worker.coder.read_and_code(source)
-        if _worker.page_dir is not None and note is not None:
-            (_worker.page_dir / page_name(source.name)).write_text(render_note(result, note.text), encoding="utf-8")
-        coded.append(Coded.of(result))
+        for note, result in _worker.coder.read_and_code(source):
+            if _worker.page_dir is not None and note is not None:
+                (_worker.page_dir / page_name(note.name)).write_text(render_note(result, note.text), encoding="utf-8")
+            coded.append(Coded.of(result))
     return coded

@@ -28,6 +28,8 @@ class Format(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    fhir = "fhir"
+    mdace = "mdace"
 
 
 PatternsOption = Annotated[Optional[Path], typer.Option(
@@ -70,6 +72,7 @@ def code(
     writer = {
         Format.table: output.write_table, Format.json: output.write_json,
         Format.jsonl: output.write_jsonl, Format.csv: output.write_csv,
+        Format.fhir: output.write_fhir, Format.mdace: output.write_mdace,
     }[format]
     writer(results, sys.stdout)
     failed = [r for r in results if r.errors]
@@ -83,7 +86,8 @@ def batch(
     source: Annotated[Path, typer.Argument(
         help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
-    pattern: Annotated[str, typer.Option("--glob", help="Which files of a folder are notes.")] = "*.txt",
+    pattern: Annotated[Optional[str], typer.Option(
+        "--glob", help="Which files of a folder are notes (default: every format vertcode reads).")] = None,
     text_column: Annotated[str, typer.Option("--text-column", help="A table's column of note text.")] = "text",
     id_column: Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")] = "id",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
@@ -150,19 +154,21 @@ def explain(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
 ) -> None:
-    """Write a review page: the note with its evidence highlighted beside the suggested codes."""
-    from vertcode.notes import NoteError, read_note
+    """Write a review page: the note with its evidence highlighted beside the suggested codes.
+
+    A file holding several documents (HL7 messages, a FHIR Bundle) gets a page for each.
+    """
     from vertcode.review import render_note
 
-    try:
-        text = read_note(NoteSource(str(note), note), max_bytes)
-    except NoteError as exc:
-        _fail(str(exc), EXIT_NOTE_FAILED)
-    result = _coder(patterns, max_bytes, verbose).code_note(text)
-    target = html_out or Path(note.stem + ".html")
-    target.write_text(render_note(result, text.text), encoding="utf-8")
-    typer.echo(str(target))
-    raise typer.Exit(EXIT_NOTE_FAILED if result.errors else EXIT_OK)
+    coded = _coder(patterns, max_bytes, verbose).read_and_code(NoteSource(str(note), note))
+    if coded[0][0] is None:
+        _fail(f"{note}: {coded[0][1].errors[0]}", EXIT_NOTE_FAILED)
+    base = html_out or Path(note.stem + ".html")
+    for i, (document, result) in enumerate(coded):
+        target = base if len(coded) == 1 else base.with_name(f"{base.stem}-{i + 1}{base.suffix}")
+        target.write_text(render_note(result, document.text), encoding="utf-8")
+        typer.echo(str(target))
+    raise typer.Exit(EXIT_NOTE_FAILED if any(result.errors for _, result in coded) else EXIT_OK)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from pathlib import Path
 from vertcode import patterns as pattern_files
 from vertcode.mapper import code_note
 from vertcode.model import Flag, NoteResult
-from vertcode.notes import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource, read_note
+from vertcode.notes import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource, read_notes
 
 
 class Coder:
@@ -36,22 +36,21 @@ class Coder:
         return self.code_note(Note(name, text, hashlib.sha256(text.encode("utf-8")).hexdigest()))
 
     def code_sources(self, sources: Iterable[NoteSource]) -> Iterator[NoteResult]:
-        """Read and code each note; an unreadable note yields a result carrying its error."""
+        """Read and code each note; an unreadable source yields a result carrying its error."""
         for source in sources:
-            yield self.read_and_code(source)[1]
+            for _, result in self.read_and_code(source):
+                yield result
 
-    def read_and_code(self, source: NoteSource) -> tuple[Note | None, NoteResult]:
-        """The note as read (None when it cannot be) and its result."""
+    def read_and_code(self, source: NoteSource) -> list[tuple[Note | None, NoteResult]]:
+        """Each note of a source as read (None when it cannot be) with its result."""
         try:
-            note = read_note(source, self.max_bytes)
+            notes = read_notes(source, self.max_bytes)
         except NoteError as exc:
-            return None, NoteResult(note=source.name, errors=[exc.reason], id=source.id)
-        result = self.code_note(note)
-        result.id = source.id
-        return note, result
+            return [(None, NoteResult(note=source.name, errors=[exc.reason], id=source.id))]
+        return [(note, self.code_note(note)) for note in notes]
 
     def code_note(self, note: Note) -> NoteResult:
-        result = NoteResult(note=note.name, sha256=note.sha256)
+        result = NoteResult(note=note.name, sha256=note.sha256, id=note.id, extractor=note.extractor)
         if not note.text.strip():
             result.flags.append(Flag("empty-note", "The note is empty: nothing to code."))
             return result

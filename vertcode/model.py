@@ -136,8 +136,10 @@ class NoteResult:
     errors: list[str] = field(default_factory=list)
     #: SHA-256 of the note's bytes (None when it could not be read): ties a result to a version.
     sha256: str | None = None
-    #: The id of a note read from a table row (absent from the JSON for notes read from files).
+    #: The id a note carries: a table row's, an HL7 order's, a FHIR resource's (absent otherwise).
     id: object = None
+    #: Which extractor gave the text the offsets refer to: text, rtf, docx, pdf, html, hl7, fhir+...
+    extractor: str | None = None
 
     def to_dict(self) -> dict:
         data = {
@@ -150,6 +152,8 @@ class NoteResult:
         }
         if self.id is not None:
             data["id"] = self.id
+        if self.extractor is not None:
+            data["extractor"] = self.extractor
         return data
 
     def code_units(self) -> dict[str, int]:

@@ -72,37 +72,56 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class Note:
-    """A note as read: its name, its decoded text and the SHA-256 of its bytes."""
+    """A note as read: its name, its plain text, the SHA-256 of its source's bytes, the extractor
+    that gave the text, and the id it carries (a table row's, an HL7 order's, a FHIR resource's)."""
 
     name: str
     text: str
     sha256: str
+    extractor: str = "text"
+    id: object = None
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
-    if len(data) > max_bytes:
-        raise NoteError(name, f"{len(data):,} bytes is over the {max_bytes:,}-byte limit for one note")
-    return Note(name, decode(data, name), hashlib.sha256(data).hexdigest())
+def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Note]:
+    """The notes behind a source, usually one; an HL7 file or a FHIR Bundle may hold several.
 
-
-def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
-    """The note behind a source; NoteError, naming it and the reason, when it cannot be read."""
-    if source.problem:
-        raise NoteError(source.name, source.problem)
+    NoteError, naming the source and the reason, when none can be read.
+    """
     if source.row is not None:
+        if source.problem:
+            raise NoteError(source.name, source.problem)
         if source.text is None or not source.text.strip():
             raise NoteError(source.name, "no text in this row")
-        return read_bytes(source.text.encode("utf-8"), source.name, max_bytes)
+        data = source.text.encode("utf-8")
+        _check_size(len(data), source.name, max_bytes)
+        return [Note(source.name, source.text, hashlib.sha256(data).hexdigest(), "text", source.id)]
+    from vertcode.formats import documents
+
+    data = _read_bytes(source, max_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    found = documents(data, source.name)
+    if len(found) == 1 and found[0].id is None:
+        return [Note(source.name, found[0].text, sha256, found[0].extractor)]
+    return [Note(f"{source.name}#{doc.id if doc.id is not None else i}", doc.text, sha256, doc.extractor, doc.id)
+            for i, doc in enumerate(found, 1)]
+
+
+def _check_size(size: int, name: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise NoteError(name, f"{size:,} bytes is over the {max_bytes:,}-byte limit for one note")
+
+
+def _read_bytes(source: NoteSource, max_bytes: int) -> bytes:
     if source.path is None:
-        return read_bytes(sys.stdin.buffer.read(), source.name, max_bytes)
+        data = sys.stdin.buffer.read()
+        _check_size(len(data), source.name, max_bytes)
+        return data
     path = source.path
     try:
         if path.is_dir():
             raise NoteError(source.name, "is a directory, not a note")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise NoteError(source.name, f"{size:,} bytes is over the {max_bytes:,}-byte limit for one note")
-        data = path.read_bytes()
+        _check_size(path.stat().st_size, source.name, max_bytes)
+        return path.read_bytes()
     except NoteError:
         raise
     except FileNotFoundError:
@@ -110,7 +129,6 @@ def read_note(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
         raise NoteError(source.name, reason) from None
     except OSError as exc:
         raise NoteError(source.name, exc.strerror or str(exc)) from None
-    return read_bytes(data, source.name, max_bytes)
 
 
 def source_sha256(source: NoteSource) -> str | None:
@@ -217,17 +235,21 @@ def _plain(value):
     return str(value)
 
 
-def find_notes(directory: Path, pattern: str = "*.txt") -> Iterator[NoteSource]:
-    """Every file matching `pattern` below `directory`, recursively, in a stable order.
+def find_notes(directory: Path, pattern: str | None = None) -> Iterator[NoteSource]:
+    """Every note file below `directory`, recursively, in a stable order: the files matching
+    `pattern`, or by default every extension vertcode reads (vertcode.formats.EXTENSIONS).
 
     Symbolic links to directories are not followed, so a link loop cannot recurse forever;
     anything matching that is not a readable file is still yielded and reported when read.
     """
+    from vertcode.formats import EXTENSIONS
+
+    def wanted(name: str) -> bool:
+        return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
+
     for root, dirs, files in os.walk(directory, followlinks=False):
         dirs.sort()
         root_path = Path(root)
-        names = sorted(set(files) | {d for d in dirs if Path(d).match(pattern)})
-        for name in names:
-            if Path(name).match(pattern):
-                path = root_path / name
-                yield NoteSource(str(path), path)
+        for name in sorted({n for n in set(files) | set(dirs) if wanted(n)}):
+            path = root_path / name
+            yield NoteSource(str(path), path)

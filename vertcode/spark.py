@@ -47,7 +47,9 @@ def _results(batches, id_column: str, text_column: str, patterns_dir, max_bytes)
         for row, (note_id, text) in enumerate(zip(batch[id_column], batch[text_column], strict=True)):
             note_id = note_id.item() if hasattr(note_id, "item") else note_id
             source = NoteSource(str(note_id), text=text if isinstance(text, str) else None, row=row, id=note_id)
-            yield note_id, coder.read_and_code(source)[1]
+            # A table cell is one note: its text is read as text, whatever it looks like.
+            (_, result), = coder.read_and_code(source)
+            yield note_id, result
 
 
 _CODE = T.StructType([
