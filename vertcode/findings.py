@@ -7,9 +7,9 @@ A note is read sentence by sentence, in order, the way a coder reads it.
   word, a cavity device, cement, a needle, or "the same procedure". A sentence that documents
   work without naming a level goes on about the levels named just before it.
 - A treated level is *described* when a sentence naming it (or going on about it) shows the
-  steps: a needle, cement, a device, "the same procedure". A title such as "KYPHOPLASTY T8" or a
-  numbered procedure list names levels without describing them. When a note describes some
-  levels, a level that only its title names was not shown to be treated.
+  steps: a needle, an injection, a device outside a title, "the same procedure". A title such
+  as "KYPHOPLASTY T8" or a numbered procedure list names levels without describing them. When a
+  note describes some levels, a level that only its title names was not shown to be treated.
 - A level's technique is the technique word or device nearest to it in its sentence; "the same
   procedure" takes the technique of the level before; a level with none takes the only
   technique the note treats with.
@@ -78,7 +78,6 @@ def context_statuses(doc: Doc) -> dict[tuple[int, int], str]:
     return {key: next(status for category, status in _CONTEXT_STATUS if category in found)
             for key, found in categories.items()
             if any(category in found for category, _ in _CONTEXT_STATUS)}
-
 
 
 def term_value(span: Span) -> tuple[str, str | None]:
@@ -170,7 +169,7 @@ class _Reader:
         self.current_technique: _Technique | None = None
         self.extraction = Extraction()
         self.documented_techniques: set[str] = set()
-        self.cement_documented = False
+        self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.neutral_section = None
         self.text = doc.text  # Doc.text is rebuilt on every access
         self.statuses = context_statuses(doc)
@@ -326,7 +325,7 @@ class _Reader:
             elif ent.label_ == "DEVICE":
                 self.documented_techniques.add("augmentation")
             elif ent.label_ == "CEMENT":
-                self.cement_documented = True
+                self.cement_in_procedure = True
             elif ent.label_ == "GUIDANCE":
                 self.extraction.included.append(("imaging guidance", evidence(ent)))
             elif ent.label_ == "INCLUDED":
@@ -448,7 +447,8 @@ class _Reader:
             current = self.current_technique
             if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
                 # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
-                technique = _Technique(current.technique, "device", current.evidence, term(ent))
+                technique = _Technique(current.technique, "title" if self.title else "device",
+                                       current.evidence, term(ent))
             self.current_technique = technique
 
     def finish(self) -> Extraction:
@@ -464,7 +464,7 @@ class _Reader:
             finding = Finding(level=notes.level, status=status, order=notes.order(length))
             if status == "treated":
                 describe(finding, notes, default)
-                if finding.technique is None and not self.documented_techniques and not self.cement_documented:
+                if finding.technique is None and not self.documented_techniques and not self.cement_in_procedure:
                     # A note that documents neither cement nor a technique of ours (an epidural,
                     # a nerve block) names levels; it does not treat them.
                     finding.status = "mentioned"
@@ -484,7 +484,7 @@ class _Reader:
     def default_technique(self) -> str | None:
         if len(self.documented_techniques) == 1:
             return next(iter(self.documented_techniques))
-        if not self.documented_techniques and self.cement_documented:
+        if not self.documented_techniques and self.cement_in_procedure:
             return "vertebroplasty"
         return None
 
