@@ -186,9 +186,14 @@ def spark(
         from vertcode import spark as on_spark
     except ImportError as exc:
         _fail(str(exc))
+    from pyspark.errors import AnalysisException
+
     session = on_spark.session(master)
     try:
-        frame = session.read.parquet(str(notes))
+        try:
+            frame = session.read.parquet(str(notes))
+        except AnalysisException as exc:
+            _fail(f"{notes}: cannot read as Parquet ({exc.getMessage().splitlines()[0]})")
         missing = [c for c in (id_column, text_column) if c not in frame.columns]
         if missing:
             _fail(f"{notes}: no column {', '.join(map(repr, missing))} (columns: {', '.join(frame.columns)})")
