@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STATUSES = ("treated", "historical", "planned", "negated", "aborted", "mentioned")
-TECHNIQUES = ("vertebroplasty", "augmentation", "sacroplasty")
-
 
 @dataclass(frozen=True, order=True)
 class Evidence:

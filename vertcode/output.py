@@ -9,7 +9,6 @@ from typing import TextIO
 
 from vertcode.model import NoteResult
 
-FORMATS = ("table", "json", "jsonl", "csv", "fhir", "mdace")
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 CSV_COLUMNS = ("note", "code", "units", "levels", "modifiers", "review", "description", "evidence", "errors")
 
