@@ -257,3 +257,9 @@ def test_no_cement_anywhere_is_a_documentation_gap():
     assert codes == {"22513": 1}
     assert flags == {"cement-not-documented"}
     assert lines[0].review
+
+
+def test_a_level_with_no_technique_is_flagged_not_guessed():
+    codes, flags, _ = run(finding("T12", None), finding("L1", "augmentation", device="balloon"))
+    assert codes == {"22514": 1}
+    assert flags == {"technique-unclear"}

@@ -117,9 +117,13 @@ class _Coder:
         conflicted: list[Finding] = []
         deviceless: list[Finding] = []
         sacral_vertebroplasty: list[Finding] = []
+        unclear: list[Finding] = []
         for finding in treated:
             region = region_of(finding.level)
             technique = finding.technique
+            if technique is None:
+                unclear.append(finding)
+                continue
             if (technique == "augmentation" and finding.technique_source == "title" and finding.described
                     and (finding.device is None or self.extraction.device_denied)):
                 # Rule 1: the description shows no cavity creation, whatever the title says.
@@ -153,6 +157,12 @@ class _Coder:
                 f"tamp, curette...) at {_join(f.level for f in deviceless)}: a documentation gap "
                 "worth a query.",
                 _evidence_of(deviceless)))
+        if unclear:
+            self.flags.append(Flag(
+                "technique-unclear",
+                f"Work is documented at {_join(f.level for f in unclear)} but the note does not say "
+                "whether by vertebroplasty or augmentation: not coded. Query the physician.",
+                _evidence_of(unclear)))
         if sacral_vertebroplasty:
             self.flags.append(Flag(
                 "s1-vertebroplasty",

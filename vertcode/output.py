@@ -1,4 +1,4 @@
-"""Output writers: JSON, JSON lines, CSV and a readable terminal table."""
+"""Output writers: JSON, JSON lines, CSV, a terminal table, FHIR R4 Claims and MDACE spans."""
 
 from __future__ import annotations
 
