@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import CORPUS, NOTES
+from conftest import CORPUS, NOTES, ROOT
 from vertcode.evaluate import load_gold, score, sources
 from vertcode.notes import decode
 
@@ -73,3 +73,13 @@ def test_real_world_mixed_note_levels(code):
     by_code = {line.code: line.levels for line in result.codes}
     assert by_code == {"22513": ["T8"], "22510": ["T7"], "22512": ["T9"]}
     assert sorted(f.kind for f in result.flags) == ["mixed-techniques", "sedation-time-missing"]
+
+
+SHARED = ROOT.parent / "shared" / "realworld" / "mtsamples"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ is beside the checkout in the workplace and CI")
+def test_bundled_real_world_notes_are_the_shared_ones():
+    for name in REAL_WORLD:
+        original = SHARED / name.removeprefix("mtsamples-").replace("-", "_")
+        assert (NOTES / name).read_bytes() == original.read_bytes(), name
