@@ -36,6 +36,8 @@ PatternsOption = Annotated[Optional[Path], typer.Option(
     "--patterns", help="Folder of pattern files to use instead of the bundled ones.")]
 MaxBytesOption = Annotated[int, typer.Option(
     "--max-bytes", min=1, help="Notes larger than this are reported, not coded.")]
+TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
+IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
 VerboseOption = Annotated[bool, typer.Option(
     "--verbose", help="Put internal errors' own messages, which may quote the note, in the results.")]
 
@@ -88,8 +90,8 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
     pattern: Annotated[Optional[str], typer.Option(
         "--glob", help="Which files of a folder are notes (default: every format vertcode reads).")] = None,
-    text_column: Annotated[str, typer.Option("--text-column", help="A table's column of note text.")] = "text",
-    id_column: Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")] = "id",
+    text_column: TextColumnOption = "text",
+    id_column: IdColumnOption = "id",
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
                                       help="Processes to code with; 0 uses every processor.")] = 0,
     resume: Annotated[bool, typer.Option(
@@ -176,8 +178,8 @@ def spark(
     notes: Annotated[Path, typer.Argument(help="Parquet table (file or folder) of notes.")],
     output: Annotated[Path, typer.Argument(help="Folder to write codes/ and flags/ to, as Parquet.")],
     master: Annotated[str, typer.Option("--master", help="Spark master.")] = "local[*]",
-    text_column: Annotated[str, typer.Option("--text-column", help="The column of note text.")] = "text",
-    id_column: Annotated[str, typer.Option("--id-column", help="The column of note ids.")] = "id",
+    text_column: TextColumnOption = "text",
+    id_column: IdColumnOption = "id",
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:

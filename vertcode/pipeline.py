@@ -35,6 +35,7 @@ from vertcode import patterns as pattern_files
 from vertcode.findings import FindingsBuilder  # noqa: F401
 from vertcode.sentences import SentenceSplitter  # noqa: F401
 
+
 class ClinicalEnglishDefaults(English.Defaults):
     # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
     suffixes = [*English.Defaults.suffixes, r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"]
@@ -48,7 +49,6 @@ class ClinicalEnglish(English):
     """
 
     Defaults = ClinicalEnglishDefaults
-
 
 
 #: The NORM of every white-space token, so phrases match across hard line breaks.
@@ -126,9 +126,6 @@ class AbbreviationLabeller:
         if added:
             doc.ents = filter_spans(ents + added)
         return doc
-
-
-_LINE_BREAK = {"IS_SPACE": True, "OP": "*"}
 
 
 def line_break_variants(phrase: str) -> list[str]:

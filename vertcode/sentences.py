@@ -25,7 +25,7 @@ def field_label_end(doc: Doc, start: int) -> int | None:
         token = doc[i]
         if token.text == ":":
             return i if words else None
-        if token.is_space or "\n" in token.whitespace_:
+        if token.is_space:
             return None
         if token.is_alpha:
             words += 1
@@ -51,8 +51,9 @@ def is_heading_line(sent) -> bool:
 def at_line_start(token: Token) -> bool:
     if token.i == 0:
         return True
+    # spaCy keeps a line break as a white-space token of its own, never as trailing whitespace.
     previous = token.doc[token.i - 1]
-    return "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text)
+    return previous.is_space and "\n" in previous.text
 
 
 def at_item_start(token: Token) -> bool:
