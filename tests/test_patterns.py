@@ -22,11 +22,15 @@ def test_bundled_patterns_load():
 
 
 @pytest.mark.parametrize("file, line, message", [
-    ("terms.jsonl", '{"label": "DEVICE", "id": "x"}', 'give exactly one of "phrase" or "pattern"'),
+    ("terms.jsonl", '{"label": "DEVICE", "id": "x"}', 'give exactly one of "phrase" or "regex"'),
+    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "regex": "cannula(s"}', "invalid regex (missing ), unterminated"),
+    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "regex": "x", "fuzzy": true}', '"fuzzy" and "case" apply to a "phrase"'),
     ("terms.jsonl", '{"label": "TECHNIQUE", "id": "kypho", "phrase": "kypho"}', "a TECHNIQUE id must be one of"),
     ("terms.jsonl", '{"label": "DEVICE", "id": "x", "phrase": "x", "colour": 1}', "unknown key(s) ['colour']"),
     ("terms.jsonl", "{not json", "invalid JSON"),
-    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "pattern": "T12"}', "must be a non-empty list"),
+    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": ["T12"]}', '"regex" must be a non-empty string'),
+    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": "T?"}', "the regex matches an empty string"),
+    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "pattern": [{"ORTH": "T12"}]}', "unknown key(s) ['pattern']"),
 ])
 def test_bad_line_names_file_and_line(patterns, file, line, message):
     path = patterns / file

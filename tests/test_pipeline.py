@@ -59,6 +59,9 @@ def test_seed_04_cites_levels_curette_and_guidance(code):
     ("Kyphoplasty with balloon at T12/L1. Cement injected.", {"22513": 1, "22515": 1}),
     ("Balloon kyphoplasty of L-1 with cement.", {"22514": 1}),
     ("Balloon kyphoplasty of L 1 with cement.", {"22514": 1}),
+    ("Kyphoplasty with balloon at T12- L1. Cement injected.", {"22513": 1, "22515": 1}),
+    ("Vertebroplasty T 11 - L 1 with cement.", {"22510": 1, "22512": 2}),
+    ("Vertebroplasty of T-11 to L1 with cement.", {"22510": 1, "22512": 2}),
     ("Balloon kyphoplasty T11–L2 with 3cc PMMA each.", {"22513": 1, "22515": 3}),
     ("Vertebroplasty (L2) through an 11-gauge needle, 3cc PMMA.", {"22511": 1}),
     ("vertebroplasty at t12 with cement", {"22510": 1}),
@@ -75,6 +78,18 @@ def test_levels_in_every_written_form(code, text, expected):
     result = code(text)
     assert codes(result) == expected
     assert_offsets_hold(result, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Vertebroplasty at T12 with cement. T2-weighted images show an L5 nerve root, an L4-5 disc and "
+    "the T3 - 4 facets; a selective L3 block and transforaminal L2 injection are planned.",
+    # Not a level: inside another word, or an unspaced slash (the disc's notation).
+    "Vertebroplasty at T12 with cement. AT12 and xL1 are codes, and L4/5 is a disc.",
+])
+def test_sequences_nerves_discs_and_codes_are_not_levels(code, text):
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert [f.level for f in result.findings] == ["T12"]
 
 
 @pytest.mark.parametrize("text, expected, level, status", [

@@ -3,9 +3,12 @@
 Vocabulary, level patterns, ConText triggers, section titles and code descriptions are data:
 adding a device name or a synonym is an edit to a file here, not to code.
 
-- terms.jsonl    {"label", "id", "phrase" | "pattern", optional "fuzzy": bool, "case": "exact",
+- terms.jsonl    {"label", "id", "phrase" | "regex", optional "fuzzy": bool, "case": "exact",
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
-- levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "pattern"}  (spaCy token patterns)
+- levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "regex"}
+
+A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
+says otherwise ("(?i:...)"); a match counts only where it starts and ends on token boundaries.
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
                  optional "scope": "paragraph" for a one-paragraph field such as "Anesthesia:"}]}
@@ -15,6 +18,7 @@ adding a device name or a synonym is an edit to a file here, not to code.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -116,27 +120,35 @@ def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> No
         raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
 
 
-def _check_token_pattern(where: str, pattern) -> None:
-    if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
-        raise PatternError(f"{where}: \"pattern\" must be a non-empty list of token objects")
+def _check_regex(where: str, regex) -> None:
+    if not isinstance(regex, str) or not regex:
+        raise PatternError(f"{where}: \"regex\" must be a non-empty string")
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        raise PatternError(f"{where}: invalid regex ({exc})") from None
+    if compiled.match(""):
+        raise PatternError(f"{where}: the regex matches an empty string")
 
 
 def _load_terms(path: Path):
     for number, row in _read_jsonl(path):
         where = f"{path}:{number}"
-        _require(where, row, {"label", "id", "phrase", "pattern", "fuzzy", "case", "device"}, {"label", "id"})
+        _require(where, row, {"label", "id", "phrase", "regex", "fuzzy", "case", "device"}, {"label", "id"})
         if row["label"] not in TERM_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(TERM_LABELS)}")
         if row["label"] == "TECHNIQUE" and row["id"] not in TECHNIQUE_IDS:
             raise PatternError(f"{where}: a TECHNIQUE id must be one of {sorted(TECHNIQUE_IDS)}, not {row['id']!r}")
         if "device" in row and row["label"] != "TECHNIQUE":
             raise PatternError(f"{where}: only a TECHNIQUE names the \"device\" it implies")
-        if ("phrase" in row) == ("pattern" in row):
-            raise PatternError(f"{where}: give exactly one of \"phrase\" or \"pattern\"")
+        if ("phrase" in row) == ("regex" in row):
+            raise PatternError(f"{where}: give exactly one of \"phrase\" or \"regex\"")
         if "phrase" in row and (not isinstance(row["phrase"], str) or not row["phrase"].strip()):
             raise PatternError(f"{where}: \"phrase\" must be a non-empty string")
-        if "pattern" in row:
-            _check_token_pattern(where, row["pattern"])
+        if "regex" in row:
+            _check_regex(where, row["regex"])
+            if "fuzzy" in row or "case" in row:
+                raise PatternError(f"{where}: \"fuzzy\" and \"case\" apply to a \"phrase\", not a \"regex\"")
         if row.get("case", "exact") != "exact":
             raise PatternError(f"{where}: \"case\" can only be \"exact\"")
         if not isinstance(row.get("fuzzy", False), bool):
@@ -147,10 +159,10 @@ def _load_terms(path: Path):
 def _load_levels(path: Path):
     for number, row in _read_jsonl(path):
         where = f"{path}:{number}"
-        _require(where, row, {"label", "id", "pattern"}, {"label", "id", "pattern"})
+        _require(where, row, {"label", "id", "regex"}, {"label", "id", "regex"})
         if row["label"] not in LEVEL_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(LEVEL_LABELS)}")
-        _check_token_pattern(where, row["pattern"])
+        _check_regex(where, row["regex"])
         yield row
 
 

@@ -5,8 +5,10 @@ spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglis
 0. vertcode_norms         NORMs for matching: line breaks, transcription slips
 1. vertcode_sentences     fast rule-based sentence boundaries for dictated notes
 2. medspacy_sectionizer   section titles from patterns/sections.json (role per section)
-3. span_ruler             levels and vocabulary from patterns/levels.jsonl and terms.jsonl,
-                          phrases matched on NORM by spaCy's PhraseMatcher
+3. vertcode_regex_ruler   levels and the vocabulary's regular expressions (patterns/levels.jsonl,
+                          terms.jsonl), matched on the text
+   span_ruler             the vocabulary's phrases (terms.jsonl), matched on NORM by spaCy's
+                          PhraseMatcher
 4. abbreviation_detector  scispacy: "(PVA)" defined in the note...
 5. vertcode_abbreviations ...is labelled like its long form wherever it is used
 6. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json)
@@ -96,6 +98,43 @@ class Normaliser:
         return None
 
 
+@Language.factory("vertcode_regex_ruler", default_config={"patterns": []})
+class RegexRuler:
+    """Entities from regular expressions over the note's text.
+
+    Reads `doc.text`; writes `doc.ents`, keeping the longest of overlapping spans as spaCy's
+    span ruler does. A match counts only where it starts and ends on token boundaries, so a
+    regular expression needs no leading "\\b" (which would also stop Python's `re` from
+    skipping ahead to the characters a match can start with).
+    Levels ("T12", "T11 to L1", "L 1") are matched this way rather than by token patterns:
+    spaCy's Matcher tries every pattern at every token and calls a Python predicate for each
+    REGEX or IN, which made level matching the slowest step of the pipeline (`make bench`).
+
+    `patterns` are {"label", "id", "regex"} rows.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_regex_ruler", *, patterns: list[dict]):
+        self.name = name
+        self.rules = [(nlp.vocab.strings.add(row["label"]), nlp.vocab.strings.add(row["id"]),
+                       re.compile(row["regex"])) for row in patterns]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        spans = []
+        for label, ident, regex in self.rules:
+            match = regex.search(text)
+            while match:
+                span = doc.char_span(match.start(), match.end(), label=label, span_id=ident)
+                if span is None:  # inside a token: look again from the next character
+                    match = regex.search(text, match.start() + 1)
+                else:
+                    spans.append(span)
+                    match = regex.search(text, match.end())
+        if spans:
+            doc.ents = filter_spans(list(doc.ents) + spans)
+        return doc
+
+
 @Language.factory("vertcode_abbreviations")
 class AbbreviationLabeller:
     """Gives an abbreviation defined in the note the label of its long form.
@@ -141,18 +180,22 @@ def line_break_variants(phrase: str) -> list[str]:
     return variants
 
 
-def _ruler_patterns(nlp: Language, loaded: pattern_files.Patterns) -> list[dict]:
-    rows = [{"label": row["label"], "id": row["id"], "pattern": row["pattern"]} for row in loaded.levels]
+def _ruler_patterns(loaded: pattern_files.Patterns) -> tuple[list[dict], list[dict]]:
+    """(regex rows, phrase patterns): a phrase that must match its case exactly ("PVP") is a
+    regular expression, since the phrase matcher reads NORM, which is lower case."""
+    regexes = [dict(row) for row in loaded.levels]
+    phrases = []
     for row in loaded.terms:
         ident = row["id"] + (f"|{row['device']}" if row.get("device") else "")
-        if "pattern" in row:
-            patterns = [row["pattern"]]
+        if "regex" in row:
+            regexes.append({"label": row["label"], "id": ident, "regex": row["regex"]})
         elif row.get("case") == "exact":
-            patterns = [[{"ORTH": t.text} for t in nlp.make_doc(row["phrase"])]]
+            regexes.append({"label": row["label"], "id": ident,
+                            "regex": re.escape(row["phrase"]) + r"\b"})
         else:
-            patterns = line_break_variants(row["phrase"])
-        rows.extend({"label": row["label"], "id": ident, "pattern": p} for p in patterns)
-    return rows
+            phrases.extend({"label": row["label"], "id": ident, "pattern": p}
+                           for p in line_break_variants(row["phrase"]))
+    return regexes, phrases
 
 
 def _context_rules(rule: dict) -> list:
@@ -203,10 +246,12 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     # The ruler goes in first: SpanRuler runs the components before it over every phrase pattern
     # it is given, which would cost a third of the start-up for nothing (NORMs of pattern words
     # are their lower case, and no earlier component sets anything the patterns read).
+    regexes, phrases = _ruler_patterns(loaded)
     ruler = nlp.add_pipe("span_ruler", config={
         "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "NORM", "validate": True,
+        "overwrite": False,  # keep the regex ruler's entities, longest first
     })
-    ruler.add_patterns(_ruler_patterns(nlp, loaded))
+    ruler.add_patterns(phrases)
     fuzzy = sorted({word.lower() for row in loaded.terms if row.get("fuzzy")
                     for word in re.findall(r"[A-Za-z]+", row["phrase"])})
     nlp.add_pipe("vertcode_norms", before="span_ruler",
@@ -217,6 +262,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
         config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
     )
     sectionizer.add(_section_rules(loaded.sections, SectionRule))
+    nlp.add_pipe("vertcode_regex_ruler", before="span_ruler", config={"patterns": regexes})
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
     context = nlp.add_pipe("medspacy_context", config={
