@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
+from vertcode.sections import section_of
 from vertcode.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
@@ -171,6 +172,7 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.neutral_section = None
+        self.section_starts = [section.title_start for section in doc._.sections]
         self.text = doc.text  # Doc.text is rebuilt on every access
         self.statuses = context_statuses(doc)
         self.first_word = next((t.i for t in doc if not t.is_space), 0)
@@ -229,7 +231,7 @@ class _Reader:
         An excluded section ends at the next "Label:" field or heading line that the section rules
         do not know: "Indication: ...  Level(s) treated: L2" treats L2.
         """
-        section = first._.section
+        section = section_of(self.doc, first.i, self.section_starts)
         role, scope = section_role(section, self.doc)
         if role != "excluded" or section is self.neutral_section:
             return False
@@ -248,7 +250,7 @@ class _Reader:
 
     def is_title(self, first: Token, sent: Span) -> bool:
         """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
-        role, _ = section_role(first._.section, self.doc)
+        role, _ = section_role(section_of(self.doc, first.i, self.section_starts), self.doc)
         if role is not None:
             return role == "title"
         return first.i == self.first_word and _is_heading(sent)
@@ -581,7 +583,7 @@ class FindingsBuilder:
     """Turns a note's labelled spans into one finding per vertebral body.
 
     Reads: `doc.ents` (labels from patterns/terms.jsonl and patterns/levels.jsonl), the ConText
-    graph `doc._.context_graph` and each token's `_.section`. Writes: `doc._.extraction`, a
+    graph `doc._.context_graph` and `doc._.sections`. Writes: `doc._.extraction`, a
     `vertcode.model.Extraction`.
     """
 

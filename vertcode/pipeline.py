@@ -4,7 +4,8 @@ spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglis
 
 0. vertcode_norms         NORMs for matching: line breaks, transcription slips
 1. vertcode_sentences     fast rule-based sentence boundaries for dictated notes
-2. medspacy_sectionizer   section titles from patterns/sections.json (role per section)
+2. vertcode_sections      section titles from patterns/sections.json (role per section), found
+                          by medspaCy's section rules and matcher
 3. vertcode_regex_ruler   levels and the vocabulary's regular expressions (patterns/levels.jsonl,
                           terms.jsonl), matched on the text
    span_ruler             the vocabulary's phrases (terms.jsonl), matched on NORM by spaCy's
@@ -18,11 +19,7 @@ medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `meds
 """
 
 
-import importlib
-import importlib.util
 import re
-import sys
-import types
 import warnings
 from pathlib import Path
 
@@ -33,8 +30,10 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from vertcode import patterns as pattern_files
+from vertcode.medspacy_parts import import_medspacy
 # Imported for their @Language.factory registrations.
 from vertcode.findings import FindingsBuilder  # noqa: F401
+from vertcode.sections import SectionFinder  # noqa: F401
 from vertcode.sentences import SentenceSplitter  # noqa: F401
 
 
@@ -238,7 +237,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
     loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
-    ConText, Sectionizer, SectionRule = _import_medspacy()
+    _, _, SectionRule = import_medspacy()
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
     nlp = ClinicalEnglish()
@@ -257,10 +256,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     nlp.add_pipe("vertcode_norms", before="span_ruler",
                  config={"vocabulary": fuzzy, "known": _known_words(loaded)})
     nlp.add_pipe("vertcode_sentences", before="span_ruler")
-    sectionizer = nlp.add_pipe(
-        "medspacy_sectionizer", before="span_ruler",
-        config={"rules": None, "apply_sentence_boundary": True, "span_attrs": None},
-    )
+    sectionizer = nlp.add_pipe("vertcode_sections", before="span_ruler")
     sectionizer.add(_section_rules(loaded.sections, SectionRule))
     nlp.add_pipe("vertcode_regex_ruler", before="span_ruler", config={"patterns": regexes})
     nlp.add_pipe("abbreviation_detector")
@@ -271,47 +267,6 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
     nlp.add_pipe("vertcode_findings")
     return nlp
-
-
-class _Deferred(types.ModuleType):
-    """Stands in for a module until something reads from it, then imports the real one."""
-
-    def __getattr__(self, name: str):
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-def _import_medspacy():
-    """medspaCy's ConText and sectionizer, without running medspaCy's package __init__.
-
-    `import medspacy` imports every medspaCy component: PyRuSH (about 0.3 s) and QuickUMLS,
-    which imports nltk (about 1.2 s), twice what spaCy itself takes, for components vertcode
-    does not use. So the two subpackages are imported on their own: the package is registered
-    unexecuted while they load, and QuickUMLS's spaCy component, which `medspacy.util` imports
-    at its top, is deferred until something uses it. Afterwards both placeholders are removed,
-    so a later `import medspacy` runs the real package __init__ (reusing the loaded modules).
-    Measured by `make bench` (start-up row).
-    """
-    if "medspacy" in sys.modules:
-        from medspacy.context import ConText
-        from medspacy.section_detection import Sectionizer, SectionRule
-        return ConText, Sectionizer, SectionRule
-    spec = importlib.util.find_spec("medspacy")
-    placeholders = {"medspacy": importlib.util.module_from_spec(spec)}
-    if "quickumls" not in sys.modules:
-        quickumls = types.ModuleType("quickumls")
-        quickumls.spacy_component = _Deferred("quickumls.spacy_component")
-        placeholders["quickumls"] = quickumls
-    sys.modules.update(placeholders)
-    try:
-        from medspacy._extensions import set_extensions
-        from medspacy.context import ConText
-        from medspacy.section_detection import Sectionizer, SectionRule
-
-        set_extensions()  # what medspaCy's __init__ does: Token._.section and friends
-    finally:
-        for name in placeholders:
-            del sys.modules[name]
-    return ConText, Sectionizer, SectionRule
 
 
 def _quiet_libraries() -> None:
