@@ -25,7 +25,8 @@ from spacy.tokens import Doc, Span, Token
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
 from vertcode.sections import section_of
-from vertcode.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
+from vertcode.sentences import (at_item_start, at_line_start, field_label_end, is_heading_line, note_text,
+                                starts_list_item)
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
 INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED", "INJECTION"})
@@ -173,7 +174,7 @@ class _Reader:
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.neutral_section = None
         self.section_starts = [section.title_start for section in doc._.sections]
-        self.text = doc.text  # Doc.text is rebuilt on every access
+        self.text = note_text(doc)
         self.statuses = context_statuses(doc)
         self.first_word = next((t.i for t in doc if not t.is_space), 0)
         self.biopsied: set[str] = set()

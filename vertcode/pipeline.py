@@ -31,6 +31,7 @@ from spacy.util import filter_spans
 
 from vertcode import patterns as pattern_files
 from vertcode.medspacy_parts import import_medspacy
+from vertcode.sentences import NOTE_TEXT, note_text
 # Imported for their @Language.factory registrations.
 from vertcode.findings import FindingsBuilder  # noqa: F401
 from vertcode.sections import SectionFinder  # noqa: F401
@@ -50,6 +51,12 @@ class ClinicalEnglish(English):
     """
 
     Defaults = ClinicalEnglishDefaults
+
+    def make_doc(self, text: str) -> Doc:
+        """The tokenized text, which the Doc also keeps for `note_text` (see there)."""
+        doc = super().make_doc(text)
+        doc.user_data[NOTE_TEXT] = text
+        return doc
 
 
 #: The NORM of every white-space token, so phrases match across hard line breaks.
@@ -101,7 +108,7 @@ class Normaliser:
 class RegexRuler:
     """Entities from regular expressions over the note's text.
 
-    Reads `doc.text`; writes `doc.ents`, keeping the longest of overlapping spans as spaCy's
+    Reads the note's text; writes `doc.ents`, keeping the longest of overlapping spans as spaCy's
     span ruler does. A match counts only where it starts and ends on token boundaries, so a
     regular expression needs no leading "\\b" (which would also stop Python's `re` from
     skipping ahead to the characters a match can start with).
@@ -118,7 +125,7 @@ class RegexRuler:
                        re.compile(row["regex"])) for row in patterns]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = note_text(doc)
         spans = []
         for label, ident, regex in self.rules:
             match = regex.search(text)
