@@ -94,6 +94,10 @@ def test_sequences_nerves_discs_and_codes_are_not_levels(code, text):
 
 @pytest.mark.parametrize("text, expected, level, status", [
     ("Balloon kyphoplasty at L1 with cement. Prior kyphoplasty at L3 in 2019.", {"22514": 1}, "L3", "historical"),
+    # A year alone dates the work, written plainly or in brackets.
+    ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 in 2018.", {"22510": 1}, "L3", "historical"),
+    ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 (2018).", {"22510": 1}, "L3", "historical"),
+    ("Vertebroplasty at T10 with cement at 1430. Kyphoplasty at L3 (2018).", {"22510": 1}, "T10", "treated"),
     ("Vertebroplasty at T7 with cement. Kyphoplasty at T9 may be needed if pain persists.", {"22510": 1}, "T9", "planned"),
     ("Vertebroplasty at T10 with cement. L2 was not treated.", {"22510": 1}, "L2", "negated"),
     ("Unable to access the T8 pedicle; no cement injected. Vertebroplasty at T9 with cement.", {"22510": 1}, "T8", "aborted"),
