@@ -197,15 +197,16 @@ def test_library_logging_stays_quiet(capfd):
 
 
 def test_sections_and_the_section_of_a_token(coder):
-    from vertcode.sections import section_of
+    from vertcode.sections import SectionIndex
 
     text = "Spine note\nINDICATIONS: T12 fracture.\nProcedure\nVertebroplasty at T12 with cement."
     doc = coder.nlp(text)
     assert [(s.category, doc[s.title_start:s.title_end].text) for s in doc._.sections] == [
         (None, ""), ("indications", "INDICATIONS:"), ("heading", "Procedure")]
     first_t12, last_t12 = [t.i for t in doc if t.text == "T12"]
-    assert section_of(doc, first_t12) is doc._.sections[1]
-    assert section_of(doc, last_t12) is doc._.sections[2]
-    assert section_of(doc, 0) is doc._.sections[0]
+    index = SectionIndex(doc)
+    assert index.of(first_t12) is doc._.sections[1]
+    assert index.of(last_t12) is doc._.sections[2]
+    assert index.of(0) is doc._.sections[0]
     # Each title starts a sentence, and so does the text after it.
     assert [s.text.strip() for s in doc.sents][:3] == ["Spine note", "INDICATIONS:", "T12 fracture."]

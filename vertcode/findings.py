@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence, Extraction, Finding
-from vertcode.sections import section_of
+from vertcode.sections import SectionIndex
 from vertcode.sentences import (at_item_start, at_line_start, field_label_end, is_heading_line, note_text,
                                 starts_list_item)
 
@@ -173,7 +173,7 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.neutral_section = None
-        self.section_starts = [section.title_start for section in doc._.sections]
+        self.sections = SectionIndex(doc)
         self.text = note_text(doc)
         self.statuses = context_statuses(doc)
         self.first_word = next((t.i for t in doc if not t.is_space), 0)
@@ -196,10 +196,14 @@ class _Reader:
         index = 0
         table_header: list[Span] | None = None
         for sent in self.doc.sents:
-            first = next((t for t in sent if not t.is_space), None)
-            if first is None:
-                continue
-            excluded = self.is_excluded(first, sent)
+            first = sent[0]
+            if first.is_space:
+                first = next((t for t in sent if not t.is_space), None)
+                if first is None:
+                    continue
+            section = self.sections.of(first.i)
+            role, scope = section_role(section, self.doc)
+            excluded = self.is_excluded(first, sent, section, role, scope)
             if starts_list_item(first):
                 # A new bullet is a new thought: it does not go on about the last item's levels.
                 self.current_levels = []
@@ -211,7 +215,7 @@ class _Reader:
             self.field = field_end is not None
             if self.field:
                 in_sentence = _drop_field_names(field_end, in_sentence)
-            title = self.is_title(first, sent)
+            title = self.is_title(first, sent, role)
             if first.text == "|" and at_line_start(first):
                 # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
                 # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
@@ -226,14 +230,12 @@ class _Reader:
                 self.read_sentence(in_sentence, excluded, title)
         return self.finish()
 
-    def is_excluded(self, first: Token, sent: Span) -> bool:
+    def is_excluded(self, first: Token, sent: Span, section, role: str | None, scope: str) -> bool:
         """True in sections whose levels are never treated (indications, history, findings).
 
         An excluded section ends at the next "Label:" field or heading line that the section rules
         do not know: "Indication: ...  Level(s) treated: L2" treats L2.
         """
-        section = section_of(self.doc, first.i, self.section_starts)
-        role, scope = section_role(section, self.doc)
         if role != "excluded" or section is self.neutral_section:
             return False
         if first.i < section.body_start:
@@ -249,9 +251,8 @@ class _Reader:
             return False
         return True
 
-    def is_title(self, first: Token, sent: Span) -> bool:
+    def is_title(self, first: Token, sent: Span, role: str | None) -> bool:
         """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
-        role, _ = section_role(section_of(self.doc, first.i, self.section_starts), self.doc)
         if role is not None:
             return role == "title"
         return first.i == self.first_word and _is_heading(sent)

@@ -1,7 +1,7 @@
 """Section detection: which section of the note each sentence belongs to.
 
 medspaCy's section rules and matcher find the titles (patterns/sections.json); `SectionFinder`
-records the sections, and `section_of` finds the one holding a token.
+records the sections, and `SectionIndex` finds the one holding a token.
 """
 
 from bisect import bisect_right
@@ -19,7 +19,7 @@ class SectionFinder:
     Reads tokens; writes `doc._.sections` (medspaCy `Section`s in order, the first untitled when
     the note does not open with a title) and a sentence start at each title and after it.
     medspaCy's sectionizer also writes `token._.section` on every token, which took 0.6 of its
-    0.85 ms per note (`make bench`); `section_of` finds a token's section instead. Section
+    0.85 ms per note (`make bench`); `SectionIndex` finds a token's section instead. Section
     parents and scope limits, which vertcode's rules do not use, are not supported.
     """
 
@@ -50,9 +50,13 @@ class SectionFinder:
         return doc
 
 
-def section_of(doc: Doc, i: int, starts: list[int] | None = None):
-    """The medspaCy `Section` holding token `i`; `starts`, the sections' first tokens, may be
-    passed when looking up many tokens of one doc."""
-    if starts is None:
-        starts = [section.title_start for section in doc._.sections]
-    return doc._.sections[bisect_right(starts, i) - 1]
+class SectionIndex:
+    """A Doc's sections, looked up by token: `SectionIndex(doc).of(i)` is the `Section` holding
+    token `i`."""
+
+    def __init__(self, doc: Doc):
+        self.sections = doc._.sections
+        self.starts = [section.title_start for section in self.sections]
+
+    def of(self, i: int):
+        return self.sections[bisect_right(self.starts, i) - 1]
