@@ -15,9 +15,10 @@ class _Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
-def import_medspacy() -> tuple[type, type, type]:
-    """medspaCy's matcher, `Section` and `SectionRule`, with its ConText factory registered,
-    without running medspaCy's package __init__.
+def import_medspacy() -> types.SimpleNamespace:
+    """The medspaCy parts vertcode uses (`MedspacyMatcher`, `prune_overlapping_matches`,
+    `Section`, `SectionRule`), with its ConText factory registered, without running medspaCy's
+    package __init__.
 
     `import medspacy` imports every medspaCy component: PyRuSH (about 0.3 s) and QuickUMLS,
     which imports nltk (about 1.2 s), twice what spaCy itself takes, for components vertcode
@@ -47,9 +48,11 @@ def import_medspacy() -> tuple[type, type, type]:
     return parts
 
 
-def _medspacy_parts() -> tuple[type, type, type]:
+def _medspacy_parts() -> types.SimpleNamespace:
     from medspacy.common.medspacy_matcher import MedspacyMatcher
+    from medspacy.common.util import prune_overlapping_matches
     from medspacy.context import ConText  # noqa: F401  (registers the "medspacy_context" factory)
     from medspacy.section_detection import Section, SectionRule
 
-    return MedspacyMatcher, Section, SectionRule
+    return types.SimpleNamespace(MedspacyMatcher=MedspacyMatcher, Section=Section, SectionRule=SectionRule,
+                                 prune_overlapping_matches=prune_overlapping_matches)

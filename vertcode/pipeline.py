@@ -253,7 +253,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
     loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
-    _, _, SectionRule = import_medspacy()
+    SectionRule = import_medspacy().SectionRule
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
     nlp = ClinicalEnglish()

@@ -4,12 +4,14 @@ medspaCy's section rules and matcher find the titles (patterns/sections.json); `
 records the sections, and `SectionIndex` finds the one holding a token.
 """
 
+import re
 from bisect import bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from vertcode.medspacy_parts import import_medspacy
+from vertcode.sentences import note_text
 
 
 @Language.factory("vertcode_sections")
@@ -24,17 +26,35 @@ class SectionFinder:
     """
 
     def __init__(self, nlp: Language, name: str = "vertcode_sections"):
-        MedspacyMatcher, self.Section, _ = import_medspacy()
+        self.medspacy = import_medspacy()
         self.name = name
         self.strings = nlp.vocab.strings
-        self.matcher = MedspacyMatcher(nlp, name=name)
+        self.matcher = self.medspacy.MedspacyMatcher(nlp, name=name)
+        self.text_rules: list[tuple[int, re.Pattern]] = []  # (match id, regular expression)
+        self.rules: dict[int, object] = {}  # match id -> SectionRule, for the text rules
 
     def add(self, rules: list) -> None:
-        self.matcher.add(rules)
+        """Adds medspaCy `SectionRule`s. A rule whose pattern is a regular expression is matched
+        here, on the note's text: medspaCy's regex matcher rebuilds the Doc's text for each."""
+        for rule in rules:
+            if isinstance(rule.pattern, str):
+                key = self.strings.add(f"{self.name}:{rule.literal}")
+                self.text_rules.append((key, re.compile(rule.pattern)))
+                self.rules[key] = rule
+            else:
+                self.matcher.add([rule])
 
     def __call__(self, doc: Doc) -> Doc:
-        Section = self.Section
+        Section = self.medspacy.Section
         matches = self.matcher(doc)
+        if self.text_rules:
+            text = note_text(doc)
+            for key, regex in self.text_rules:
+                for match in regex.finditer(text):
+                    span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                    if span:
+                        matches.append((key, span.start, span.end))
+            matches = self.medspacy.prune_overlapping_matches(matches)
         if not matches:
             doc._.sections = [Section(None, 0, 0, 0, len(doc))]
             return doc
@@ -44,7 +64,7 @@ class SectionFinder:
             doc[start].sent_start = True
             if end < len(doc):
                 doc[end].sent_start = True
-            rule = self.matcher.rule_map[self.strings[match_id]]
+            rule = self.rules.get(match_id) or self.matcher.rule_map[self.strings[match_id]]
             sections.append(Section(rule.category, start, end, end, next_start, rule=rule))
         doc._.sections = sections
         return doc
