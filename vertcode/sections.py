@@ -38,7 +38,7 @@ class SectionFinder:
         here, on the note's text: medspaCy's regex matcher rebuilds the Doc's text for each."""
         for rule in rules:
             if isinstance(rule.pattern, str):
-                key = self.strings.add(f"{self.name}:{rule.literal}")
+                key = self.strings.add(f"{self.name}:text rule {len(self.text_rules)}")
                 self.text_rules.append((key, re.compile(rule.pattern)))
                 self.rules[key] = rule
             else:
