@@ -6,14 +6,14 @@ adding a device name or a synonym is an edit to a file here, not to code.
 - terms.jsonl    {"label", "id", "phrase" | "regex", optional "fuzzy": bool, "case": "exact",
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
 - levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "regex"}
-
-A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
-says otherwise ("(?i:...)"); a match counts only where it starts and ends on token boundaries.
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}; literals are matched on NORM,
                  where "yyyy" stands for any year (vertcode_norms)
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
                  optional "scope": "paragraph" for a one-paragraph field such as "Anesthesia:"}]}
 - codes.json     {code: {"description"}}
+
+A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
+says otherwise ("(?i:...)"); a match counts only where it starts and ends on token boundaries.
 """
 
 from __future__ import annotations

@@ -118,9 +118,12 @@ class RegexRuler:
     """Entities from regular expressions over the note's text.
 
     Reads the note's text; writes `doc.ents`, keeping the longest of overlapping spans as spaCy's
-    span ruler does. A match counts only where it starts and ends on token boundaries, so a
-    regular expression needs no leading "\\b" (which would also stop Python's `re` from
-    skipping ahead to the characters a match can start with).
+    span ruler does. A match counts only where it starts and ends on token boundaries; a
+    trailing "\\b" makes a regular expression back off to a shorter match ("T11" of "T11-L1x")
+    rather than run into a word. For speed, begin one with the characters a match starts with
+    ("[CTLSctls]"), which Python's `re` skips ahead to, or with "\\b" before a list of words,
+    which fails at once inside a word.
+
     Levels ("T12", "T11 to L1", "L 1") are matched this way rather than by token patterns:
     spaCy's Matcher tries every pattern at every token and calls a Python predicate for each
     REGEX or IN, which made level matching the slowest step of the pipeline (`make bench`).
