@@ -44,6 +44,37 @@ def test_checked_boxes_only(code):
     assert {f.level: f.status for f in result.findings} == {"T12": "treated", "T11": "negated", "L1": "negated"}
 
 
+@pytest.mark.parametrize("levels", [
+    "Levels treated:\n[ ] T6\n[x] T7\n[x] T8\n[ ] T9\n",     # one box a line, below the field
+    "Levels treated:  [ ] T6  [x] T7\n [x] T8  [ ] T9\n",     # the boxes wrapped onto a second line
+    "Levels treated:\n- T7\n- T8\n",                         # a list below the field
+])
+def test_a_field_listed_on_the_lines_below_it(code, levels):
+    text = "Procedure: [ ] Balloon kyphoplasty  [X] Vertebroplasty\n" + levels + "Cement: PMMA 2.5 mL a level\n"
+    result = code(text)
+    assert codes(result) == {"22510": 1, "22512": 1}
+    assert {f.level for f in result.findings if f.status == "treated"} == {"T7", "T8"}
+    line = next(c for c in result.codes if c.code == "22512")
+    assert "Levels treated" in {e.text for e in line.evidence}
+
+
+@pytest.mark.parametrize("checkbox", ["[\n]", "[  ]"])
+def test_an_empty_box_split_or_padded_is_still_empty(code, checkbox):
+    text = (f"Procedure: [X] Vertebroplasty\nLevels treated: [x] T12\n"
+            f"Cavity creation device: {checkbox} Inflatable bone tamp  [x] None\nCement: PMMA 3 mL\n")
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert result.findings[0].device is None
+
+
+def test_a_list_after_a_blank_line_is_not_the_field_above(code):
+    text = ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n"
+            "- T9 fracture noted, for follow-up\n")
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert {f.level: f.status for f in result.findings} == {"T7": "treated", "T9": "mentioned"}
+
+
 def test_ticked_kyphoplasty_with_no_device_is_coded_as_vertebroplasty(code):
     text = ("Procedure: [X] Balloon kyphoplasty  [ ] Vertebroplasty\n"
             "Levels treated: [x] T12\n"

@@ -13,6 +13,10 @@ A note is read sentence by sentence, in order, the way a coder reads it.
 - A level's technique is the technique word or device nearest to it in its sentence; "the same
   procedure" takes the technique of the level before; a level with none takes the only
   technique the note treats with.
+- A templated "Label:" field's name is not a statement, except the few that are ("Levels
+  treated:", "Cement:"). A field's value may go on as a list on the lines right below it
+  (bullets, boxes, numbers, or boxes wrapped onto a second line); each item is read with the
+  field's name. A pipe table's rows are read with their column headers.
 """
 
 import re
@@ -195,6 +199,9 @@ class _Reader:
         ents = [e for e in self.doc.ents if e.label_ != "NOT_LEVEL"]
         index = 0
         table_header: list[Span] | None = None
+        # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
+        open_field: list[Span] | None = None
+        previous_end = 0
         for sent in self.doc.sents:
             first = sent[0]
             if first.is_space:
@@ -204,17 +211,30 @@ class _Reader:
             section = self.sections.of(first.i)
             role, scope = section_role(section, self.doc)
             excluded = self.is_excluded(first, sent, section, role, scope)
-            if starts_list_item(first):
-                # A new bullet is a new thought: it does not go on about the last item's levels.
-                self.current_levels = []
             in_sentence = []
             while index < len(ents) and ents[index].start < sent.end:
                 in_sentence.append(ents[index])
                 index += 1
             field_end = _field_name_end(first)
-            self.field = field_end is not None
-            if self.field:
+            item = starts_list_item(first)
+            if field_end is not None:
+                open_field = [e for e in in_sentence if e.start < field_end and e.label_ in _FIELD_NAMES_KEPT]
                 in_sentence = _drop_field_names(field_end, in_sentence)
+                self.field = True
+            elif (item and first.text != "|" and open_field is not None
+                  and not _BLANK_LINE.search(self.text, previous_end, first.idx)):
+                # "Levels treated:⏎[x] T7⏎[x] T8": a field's value listed on the lines below it is
+                # read as the field's, about the levels the field is about.
+                in_sentence = sorted(open_field + in_sentence, key=lambda e: e.start)
+                self.field = True
+            else:
+                open_field = None
+                self.field = False
+                if item:
+                    # A new bullet is a new thought: it does not go on about the last item's levels.
+                    self.current_levels = []
+            # Where the sentence's words end: a blank line after them belongs to its last token.
+            previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
             title = self.is_title(first, sent, role)
             if first.text == "|" and at_line_start(first):
                 # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
