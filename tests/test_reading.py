@@ -67,6 +67,31 @@ def test_an_empty_box_split_or_padded_is_still_empty(code, checkbox):
     assert result.findings[0].device is None
 
 
+def test_what_follows_a_listed_field_goes_on_about_all_its_levels(code):
+    text = ("Levels treated:\n\u2022 T6\n\u2022 T7\n\n"
+            "Technique at each level: bilateral inflatable bone tamps, then PMMA 3 mL into the cavity.\n")
+    result = code(text)
+    assert codes(result) == {"22513": 1, "22515": 1}
+    assert {f.level: f.device for f in result.findings} == {"T6": "balloon", "T7": "balloon"}
+
+
+def test_a_plural_label_is_a_field(code):
+    # "Level(s):" was one token "Level(s" and an emoticon "):", so no field at all.
+    text = ("Diagnosis: Acute L3 osteoporotic compression fracture\nLevel(s):\n  - L3\n\n"
+            "Technique: Balloon kyphoplasty. Inflatable bone tamps inflated; PMMA 4 mL injected.\n")
+    assert codes(code(text)) == {"22514": 1}
+
+
+def test_numbered_labels_of_a_per_level_worksheet(code):
+    text = ("Level 1 of 2: L1\n  Technique: [x] Balloon kyphoplasty [ ] Vertebroplasty\n"
+            "  Detail: bilateral balloons inflated to create a cavity, PMMA 4.0 mL into the cavity\n"
+            "Level 2 of 2: L2\n  Technique: [ ] Balloon kyphoplasty [x] Vertebroplasty\n"
+            "  Detail: 11G needle, PMMA 2.5 mL injected through the needle, no cavity device\n")
+    result = code(text)
+    assert codes(result) == {"22514": 1, "22511": 1}
+    assert kinds(result) == ["mixed-techniques"]
+
+
 def test_a_list_after_a_blank_line_is_not_the_field_above(code):
     text = ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n"
             "- T9 fracture noted, for follow-up\n")

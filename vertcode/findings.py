@@ -217,16 +217,21 @@ class _Reader:
                 index += 1
             field_end = _field_name_end(first)
             item = starts_list_item(first)
+            field_levels = None  # the levels a field's list has named so far, when this is an item
             if field_end is not None:
                 open_field = [e for e in in_sentence if e.start < field_end and e.label_ in _FIELD_NAMES_KEPT]
                 in_sentence = _drop_field_names(field_end, in_sentence)
                 self.field = True
             elif (item and first.text != "|" and open_field is not None
                   and not _BLANK_LINE.search(self.text, previous_end, first.idx)):
-                # "Levels treated:⏎[x] T7⏎[x] T8": a field's value listed on the lines below it is
-                # read as the field's, about the levels the field is about.
+                # "Cavity device:⏎[x] Balloon": a field's value listed on the lines below it is the
+                # field's, about the levels in hand. Under a name that is a statement ("Levels
+                # treated:⏎[x] T7⏎[x] T8") each item is read with that name, and what follows the
+                # list goes on about all its levels.
                 in_sentence = sorted(open_field + in_sentence, key=lambda e: e.start)
                 self.field = True
+                if open_field:
+                    field_levels = self.current_levels
             else:
                 open_field = None
                 self.field = False
@@ -248,6 +253,8 @@ class _Reader:
             if in_sentence:
                 self.read_sedation(in_sentence)
                 self.read_sentence(in_sentence, excluded, title)
+            if field_levels:
+                self.current_levels = field_levels + [v for v in self.current_levels if v not in field_levels]
         return self.finish()
 
     def is_excluded(self, first: Token, sent: Span, section, role: str | None, scope: str) -> bool:

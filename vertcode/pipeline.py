@@ -24,6 +24,7 @@ import warnings
 from pathlib import Path
 
 from spacy.lang.en import English
+from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.language import Language
 from spacy.matcher.levenshtein import levenshtein
 from spacy.tokens import Doc, Span
@@ -41,6 +42,12 @@ from vertcode.sentences import SentenceSplitter  # noqa: F401
 class ClinicalEnglishDefaults(English.Defaults):
     # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
     suffixes = [*English.Defaults.suffixes, r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"]
+    # A bracket opened inside a word is a token of its own: "Level(s):" is a word, a plural mark
+    # and a colon, as a "Label:" field needs; "cement(PMMA)" is two words.
+    infixes = [*English.Defaults.infixes, r"(?<=[A-Za-z])\((?=[A-Za-z])"]
+    # Operative notes hold no emoticons, but "Level(s):" ends in "):" and a list in "8)".
+    tokenizer_exceptions = {orth: tokens for orth, tokens in English.Defaults.tokenizer_exceptions.items()
+                            if orth not in emoticons}
 
 
 class ClinicalEnglish(English):

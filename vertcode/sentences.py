@@ -45,8 +45,9 @@ def field_label_end(doc: Doc, start: int) -> int | None:
             words += 1
             if words > _LABEL_WORDS or (words == 1 and not token.text[0].isupper()):
                 return None
-        elif token.text not in ("(", ")", "/", "&", "-"):
-            return None
+        elif not (token.text in ("(", ")", "/", "&", "-")
+                  or (token.text.isdigit() and len(doc[start].text) > 1 and words)):
+            return None  # a number may follow a label's first word ("Level 2 of 3:"), not a level's ("L 1:")
     return None
 
 
