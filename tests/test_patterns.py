@@ -50,6 +50,13 @@ def test_bad_context_rule_is_named(patterns):
         load(patterns)
 
 
+def test_bad_section_scope_is_named(patterns):
+    path = patterns / "sections.json"
+    path.write_text('{"sections": [{"literal": "ebl:", "category": "other", "role": "excluded", "scope": "word"}]}')
+    with pytest.raises(PatternError, match=r"sections\[0\] \('ebl:'\): scope is \"section\", \"paragraph\" or \"line\""):
+        load(patterns)
+
+
 def test_missing_file_is_named(patterns):
     (patterns / "sections.json").unlink()
     with pytest.raises(PatternError, match="sections.json: cannot read patterns file"):

@@ -92,6 +92,22 @@ def test_numbered_labels_of_a_per_level_worksheet(code):
     assert kinds(result) == ["mixed-techniques"]
 
 
+def test_a_one_line_field_ends_with_its_line(code):
+    text = ("Vertebral augmentation report\nAnesthesia: Local anesthetic.\nBilateral transpedicular access "
+            "to T12. A cavity was created with an osteotome and PMMA 4 mL was injected into the cavity.\n")
+    result = code(text)
+    assert codes(result) == {"22513": 1}
+    assert kinds(result) == []
+
+
+def test_a_paragraph_field_runs_to_the_blank_line(code):
+    text = ("Medications: calcium, vitamin D.\nTeriparatide was held before her L2 kyphoplasty with cement.\n\n"
+            "Vertebroplasty at T10 with cement.\n")
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert {f.level: f.status for f in result.findings}["L2"] == "mentioned"
+
+
 def test_a_list_after_a_blank_line_is_not_the_field_above(code):
     text = ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n"
             "- T9 fracture noted, for follow-up\n")

@@ -43,6 +43,8 @@ TECHNIQUE_BEARERS = frozenset({"TECHNIQUE", "DEVICE", "REPEAT"})
 
 _HEADING_WORDS = 15
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+# Where a field of a section rule's "scope" ends (patterns/sections.json).
+_FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
 _FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
 
 # ConText categories and the status each gives a mention, the first found winning.
@@ -267,9 +269,9 @@ class _Reader:
             return False
         if first.i < section.body_start:
             return True
-        if scope == "paragraph" and _BLANK_LINE.search(
-                self.text, self.doc[section.body_start].idx, first.idx):
-            # "Anesthesia: General." is a one-paragraph field; the procedure may follow it.
+        if scope != "section" and _FIELD_END[scope].search(self.text, self.doc[section.body_start].idx, first.idx):
+            # "Medications: ..." ends at a blank line; "Anesthesia: Local." also at the end of the
+            # line its last sentence ends on. The procedure may follow either.
             return False
         if not at_item_start(first):
             return True

@@ -9,7 +9,8 @@ adding a device name or a synonym is an edit to a file here, not to code.
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}; literals are matched on NORM,
                  where "yyyy" stands for any year (vertcode_norms)
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
-                 optional "scope": "paragraph" for a one-paragraph field such as "Anesthesia:"}]}
+                 optional "scope": "paragraph" for a field that ends at a blank line ("Medications:"),
+                 or "line" for one that also ends at a line break after a full stop ("Anesthesia:")}]}
 - codes.json     {code: {"description"}}
 
 A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
@@ -197,8 +198,8 @@ def _load_sections(path: Path):
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
         _require(where, rule, {"literal", "category", "role", "scope"}, {"literal", "category", "role"})
-        if rule.get("scope", "section") not in ("section", "paragraph"):
-            raise PatternError(f"{where} ({rule['literal']!r}): scope is \"section\" or \"paragraph\"")
+        if rule.get("scope", "section") not in ("section", "paragraph", "line"):
+            raise PatternError(f"{where} ({rule['literal']!r}): scope is \"section\", \"paragraph\" or \"line\"")
         if rule["role"] not in SECTION_ROLES:
             raise PatternError(f"{where} ({rule['literal']!r}): unknown role {rule['role']!r}; "
                                f"expected one of {sorted(SECTION_ROLES)}")
