@@ -36,6 +36,16 @@ def test_title_kyphoplasty_without_cavity_in_description_is_vertebroplasty():
     assert lines[0].review
 
 
+def test_title_vertebroplasty_with_a_cavity_in_the_description_is_augmentation_and_flagged():
+    retitled = Finding(**{**finding("T8", "augmentation", device="balloon", source="device").__dict__,
+                          "titled": "vertebroplasty"})
+    codes, flags, lines = run(retitled)
+    assert codes == {"22513": 1}
+    assert flags == {"technique-conflict"}
+    # Vertebroplasty coded at another level may be what the title's "vertebroplasty" named.
+    assert run(retitled, finding("L4"))[1] == {"mixed-techniques"}
+
+
 def test_augmentation_named_without_device_or_description_is_kept_and_flagged():
     codes, flags, lines = run(finding("L1", "augmentation", source="title", described=False))
     assert codes == {"22514": 1}

@@ -108,6 +108,28 @@ def test_a_paragraph_field_runs_to_the_blank_line(code):
     assert {f.level: f.status for f in result.findings}["L2"] == "mentioned"
 
 
+def test_a_vertebroplasty_title_over_a_balloon_description(code):
+    text = ("PERCUTANEOUS VERTEBROPLASTY, T8\nDescription: bilateral cannulas into T8. A balloon was inflated "
+            "to create a cavity, then removed, and 3 mL of PMMA was injected into the cavity.\n")
+    result = code(text)
+    assert codes(result) == {"22513": 1}
+    assert kinds(result) == ["technique-conflict"]
+
+
+@pytest.mark.parametrize("text", [
+    # A list after "No" is all denied, to its last item.
+    "Planned procedure: Balloon kyphoplasty.\nLevels planned:\n[ ] L2\n[ ] L3\nThe procedure was cancelled "
+    "before any needle was placed. No local anesthetic, needles, balloons or cement were used.\n",
+    # Today's imaging of an earlier procedure's cement is a finding, not a procedure.
+    "CLINIC FOLLOW-UP\nHistory: s/p balloon kyphoplasty of T12 on 04/29.\n"
+    "Imaging today: standing X-ray shows a stable T12 cement cast, no new fractures.\n",
+])
+def test_nothing_done_today_gets_no_code_and_no_flag(code, text):
+    result = code(text)
+    assert codes(result) == {}
+    assert kinds(result) == []
+
+
 def test_a_list_after_a_blank_line_is_not_the_field_above(code):
     text = ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n"
             "- T9 fracture noted, for follow-up\n")

@@ -539,6 +539,9 @@ def describe(finding: Finding, notes: _LevelNotes, default: str | None) -> None:
         finding.technique = "augmentation"
         if shown:
             finding.technique_source = "device"
+            named = [t for t in notes.techniques if t.source != "device"]
+            if named and all(t.technique == "vertebroplasty" and t.source == "title" for t in named):
+                finding.titled = "vertebroplasty"  # "VERTEBROPLASTY, T8" ... "a balloon was inflated"
         else:
             sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
             finding.technique_source = "description" if "description" in sources else "title"

@@ -114,7 +114,8 @@ class _Coder:
 
     def _families(self, treated: list[Finding]) -> dict[str, _Family]:
         families: dict[str, _Family] = {}
-        conflicted: list[Finding] = []
+        conflicted: list[Finding] = []  # titled augmentation, described without a cavity device
+        retitled: list[Finding] = []  # titled vertebroplasty, described with one
         deviceless: list[Finding] = []
         sacral_vertebroplasty: list[Finding] = []
         unclear: list[Finding] = []
@@ -131,6 +132,8 @@ class _Coder:
                 technique = "vertebroplasty"
             elif technique == "augmentation" and finding.device is None:
                 deviceless.append(finding)
+            elif technique == "augmentation" and finding.titled == "vertebroplasty":
+                retitled.append(finding)
             if finding.level == SACRUM or technique == "sacroplasty":
                 name = "sacroplasty"
             elif technique == "augmentation":
@@ -150,6 +153,14 @@ class _Coder:
                 "shows no cavity created with a device before the cement: coded as vertebroplasty "
                 f"at {_join(f.level for f in conflicted)}. Confirm with the physician.",
                 _evidence_of(conflicted) + self.extraction.device_denied))
+        if retitled and "vertebroplasty" not in families:
+            # With vertebroplasty at other levels, the title's "vertebroplasty" may be theirs.
+            self.flags.append(Flag(
+                "technique-conflict",
+                "The title calls this vertebroplasty, but the procedure description shows a cavity "
+                f"created with a device before the cement: coded as augmentation at {_join(f.level for f in retitled)}. "
+                "Confirm with the physician.",
+                _evidence_of(retitled)))
         if deviceless:
             self.flags.append(Flag(
                 "no-device",

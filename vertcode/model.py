@@ -32,6 +32,7 @@ class Finding:
     "description" (a sentence showing the steps), "title" (a heading or procedure list), "device"
     (a cavity device named for the level) or "default" (the only technique the note treats with).
     `described` is True when the note shows the steps done at the level, not only its name.
+    `titled` is the technique a title or ticked box names when the description shows another.
     `order` sorts findings in procedure order.
     """
 
@@ -44,6 +45,7 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     technique_source: str | None = None
     described: bool = False
+    titled: str | None = None
     order: int = 0
 
     def to_dict(self) -> dict:
