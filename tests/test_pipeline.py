@@ -62,6 +62,7 @@ def test_seed_04_cites_levels_curette_and_guidance(code):
     ("Kyphoplasty with balloon at T12- L1. Cement injected.", {"22513": 1, "22515": 1}),
     ("Vertebroplasty T 11 - L 1 with cement.", {"22510": 1, "22512": 2}),
     ("Vertebroplasty of T-11 to L1 with cement.", {"22510": 1, "22512": 2}),
+    ("Vertebroplasty T11  to  L1 with cement.", {"22510": 1, "22512": 2}),  # padded with spaces
     ("Balloon kyphoplasty T11–L2 with 3cc PMMA each.", {"22513": 1, "22515": 3}),
     ("Vertebroplasty (L2) through an 11-gauge needle, 3cc PMMA.", {"22511": 1}),
     ("vertebroplasty at t12 with cement", {"22510": 1}),
@@ -85,6 +86,7 @@ def test_levels_in_every_written_form(code, text, expected):
     "the T3 - 4 facets; a selective L3 block and transforaminal L2 injection are planned.",
     # Not a level: inside another word, or an unspaced slash (the disc's notation).
     "Vertebroplasty at T12 with cement. AT12 and xL1 are codes, and L4/5 is a disc.",
+    "Vertebroplasty at T12 with cement; no cement reached the L5-S1  disc or the L4\tforamen.",
 ])
 def test_sequences_nerves_discs_and_codes_are_not_levels(code, text):
     result = code(text)
