@@ -100,14 +100,6 @@ def test_a_one_line_field_ends_with_its_line(code):
     assert kinds(result) == []
 
 
-def test_a_paragraph_field_runs_to_the_blank_line(code):
-    text = ("Medications: calcium, vitamin D.\nTeriparatide was held before her L2 kyphoplasty with cement.\n\n"
-            "Vertebroplasty at T10 with cement.\n")
-    result = code(text)
-    assert codes(result) == {"22510": 1}
-    assert {f.level: f.status for f in result.findings}["L2"] == "mentioned"
-
-
 def test_a_vertebroplasty_title_over_a_balloon_description(code):
     text = ("PERCUTANEOUS VERTEBROPLASTY, T8\nDescription: bilateral cannulas into T8. A balloon was inflated "
             "to create a cavity, then removed, and 3 mL of PMMA was injected into the cavity.\n")
@@ -130,12 +122,18 @@ def test_nothing_done_today_gets_no_code_and_no_flag(code, text):
     assert kinds(result) == []
 
 
-def test_a_list_after_a_blank_line_is_not_the_field_above(code):
-    text = ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n"
-            "- T9 fracture noted, for follow-up\n")
+@pytest.mark.parametrize("text, treated, mentioned", [
+    # A paragraph field ("Medications:") runs to the blank line, wrapped lines and all.
+    ("Medications: calcium, vitamin D.\nTeriparatide was held before her L2 kyphoplasty with cement.\n\n"
+     "Vertebroplasty at T10 with cement.\n", "T10", "L2"),
+    # A list after a blank line is not the value of the field above it.
+    ("Procedure: Vertebroplasty with cement\nLevels treated: T7\n\n- T9 fracture noted, for follow-up\n",
+     "T7", "T9"),
+])
+def test_a_blank_line_ends_a_field(code, text, treated, mentioned):
     result = code(text)
     assert codes(result) == {"22510": 1}
-    assert {f.level: f.status for f in result.findings} == {"T7": "treated", "T9": "mentioned"}
+    assert {f.level: f.status for f in result.findings} == {treated: "treated", mentioned: "mentioned"}
 
 
 def test_ticked_kyphoplasty_with_no_device_is_coded_as_vertebroplasty(code):
