@@ -73,10 +73,10 @@ def tokenizer_rate(texts: list[str], repeat: int = 1) -> float:
 
 def stage_times(texts: list[str]) -> dict[str, float]:
     """Milliseconds per note for each stage, run stage by stage over `texts` in this process."""
-    from vertcode.coding import Coder
-    from vertcode.mapper import code_note
+    from vertcode.coding import code_note
     from vertcode.model import NoteResult
-    from vertcode.output import to_json_line
+    from vertcode.run.coder import Coder
+    from vertcode.write.records import to_json_line
 
     coder = Coder()
     for text in texts[:200]:  # warm up: the vocabulary's lexemes are made on first sight

@@ -23,8 +23,12 @@ TIMER = """
 import json, sys, time
 import vertcode
 assert vertcode.__file__.startswith(sys.argv[1]), vertcode.__file__
-from vertcode.coding import Coder
-from vertcode.output import to_json_line
+try:
+    from vertcode.run.coder import Coder
+    from vertcode.write.records import to_json_line
+except ImportError:  # a tree from before the stages were packages
+    from vertcode.coding import Coder
+    from vertcode.output import to_json_line
 texts = json.load(open(sys.argv[2]))
 coder = Coder()
 for text in texts[:200]:

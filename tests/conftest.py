@@ -9,7 +9,7 @@ NOTES = CORPUS / "notes"
 
 @pytest.fixture(scope="session")
 def coder():
-    from vertcode.coding import Coder
+    from vertcode.run.coder import Coder
 
     return Coder()
 

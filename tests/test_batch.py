@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import CORPUS
-from vertcode.batch import run_batch
-from vertcode.evaluate import load_gold, sources
-from vertcode.notes import NoteSource
+from vertcode.read.text import NoteSource
+from vertcode.run.batch import run_batch
+from vertcode.run.evaluate import load_gold, sources
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from conftest import CORPUS, NOTES, ROOT
-from vertcode.evaluate import load_gold, score, sources
-from vertcode.notes import decode
+from vertcode.read.text import decode
+from vertcode.run.evaluate import load_gold, score, sources
 
 GOLD = load_gold(CORPUS)
 

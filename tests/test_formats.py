@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from conftest import NOTES
 from vertcode.cli import app
-from vertcode.formats import documents, sniff
-from vertcode.notes import NoteError, NoteSource, read_notes
+from vertcode.read.files import read_notes
+from vertcode.read.formats import documents, sniff
+from vertcode.read.text import NoteError, NoteSource
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
 MTS = (NOTES / "mtsamples-vertebroplasty.txt").read_text()

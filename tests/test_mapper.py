@@ -2,7 +2,7 @@
 
 import pytest
 
-from vertcode.mapper import code_note
+from vertcode.coding import code_note
 from vertcode.model import Evidence, Extraction, Finding
 from vertcode.patterns import load_descriptions
 

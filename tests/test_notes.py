@@ -2,7 +2,8 @@ import codecs
 
 import pytest
 
-from vertcode.notes import NoteError, NoteSource, decode, find_notes, read_notes
+from vertcode.read.files import find_notes, read_notes
+from vertcode.read.text import NoteError, NoteSource, decode
 
 TEXT = "Vertebroplasty at T5 – cement.\r\nNo complications."
 

@@ -64,7 +64,7 @@ def test_missing_file_is_named(patterns):
 
 
 def test_a_new_synonym_is_a_data_change(patterns, tmp_path):
-    from vertcode.coding import Coder
+    from vertcode.run.coder import Coder
 
     text = "Vertebral augmentation at L2 with a Zorblatt cavity device, then cement."
     before = Coder(patterns).code_text(text)

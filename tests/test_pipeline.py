@@ -191,7 +191,7 @@ def test_empty_note_is_flagged_not_an_error(code):
 
 
 def test_library_logging_stays_quiet(capfd):
-    from vertcode.coding import Coder
+    from vertcode.run.coder import Coder
 
     Coder().code_text("Vertebroplasty at T5 with cement.")
     out, err = capfd.readouterr()
@@ -199,7 +199,7 @@ def test_library_logging_stays_quiet(capfd):
 
 
 def test_sections_and_the_section_of_a_token(coder):
-    from vertcode.sections import SectionIndex
+    from vertcode.nlp.sections import SectionIndex
 
     text = "Spine note\nINDICATIONS: T12 fracture.\nProcedure\nVertebroplasty at T12 with cement."
     doc = coder.nlp(text)

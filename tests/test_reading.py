@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import CORPUS
-from vertcode.evaluate import load_gold
+from vertcode.run.evaluate import load_gold
 
 
 def codes(result):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import NOTES
 from vertcode.cli import app
-from vertcode.review import page_name, render_index, render_note
+from vertcode.write.pages import page_name, render_index, render_note
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
 HOSTILE = ("PROCEDURE: Balloon kyphoplasty at T12 <script>document.title='pwned';"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import NOTES, ROOT
 from vertcode.cli import app
-from vertcode.notes import NoteError, decode
+from vertcode.read.text import NoteError, decode
 
 SEED = (NOTES / "seed-04.txt").read_text()
 CORPUS_TEXTS = [p.read_bytes().decode("utf-8-sig", errors="replace") for p in sorted(NOTES.glob("*.txt"))]

@@ -5,15 +5,15 @@ import json
 import pytest
 
 from conftest import CORPUS
-from vertcode.batch import run_batch
-from vertcode.evaluate import load_gold, sources
+from vertcode.run.batch import run_batch
+from vertcode.run.evaluate import load_gold, sources
 
 pytest.importorskip("pyspark")
 
 
 @pytest.fixture(scope="module")
 def spark():
-    from vertcode.spark import session
+    from vertcode.run.spark import session
 
     active = session("local[2]", "vertcode-tests")
     yield active
@@ -25,7 +25,7 @@ def corpus_frame(spark, tmp_path_factory):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from vertcode.notes import read_notes
+    from vertcode.read.files import read_notes
 
     notes = sources(CORPUS, load_gold(CORPUS))
     rows = {"id": list(range(len(notes))), "text": [read_notes(s)[0].text for s in notes]}
@@ -35,7 +35,7 @@ def corpus_frame(spark, tmp_path_factory):
 
 
 def test_spark_code_lines_equal_batch(spark, corpus_frame, coder, tmp_path):
-    from vertcode.spark import code_lines
+    from vertcode.run.spark import code_lines
 
     notes, path = corpus_frame
     out = tmp_path / "batch.jsonl"
@@ -52,7 +52,7 @@ def test_spark_code_lines_equal_batch(spark, corpus_frame, coder, tmp_path):
 
 
 def test_spark_flags_report_notes_without_text(spark):
-    from vertcode.spark import flag_lines
+    from vertcode.run.spark import flag_lines
 
     frame = spark.createDataFrame([("n1", "Balloon kyphoplasty T12 with bone tamps."), ("n2", None)],
                                   "id string, text string")

@@ -8,8 +8,9 @@ from typer.testing import CliRunner
 
 from conftest import NOTES
 from vertcode.cli import app
-from vertcode.notes import TableError, read_notes, read_table
-from vertcode.notes import NoteError
+from vertcode.read.files import read_notes
+from vertcode.read.tables import TableError, read_table
+from vertcode.read.text import NoteError
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
 SEED1 = (NOTES / "seed-01.txt").read_text()

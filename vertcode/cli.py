@@ -10,11 +10,11 @@ import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from vertcode.notes import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and "
@@ -32,7 +32,7 @@ class Format(str, Enum):
     mdace = "mdace"
 
 
-PatternsOption = Annotated[Optional[Path], typer.Option(
+PatternsOption = Annotated[Path | None, typer.Option(
     "--patterns", help="Folder of pattern files to use instead of the bundled ones.")]
 MaxBytesOption = Annotated[int, typer.Option(
     "--max-bytes", min=1, help="Notes larger than this are reported, not coded.")]
@@ -48,8 +48,8 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False):
-    from vertcode.coding import Coder
     from vertcode.patterns import PatternError
+    from vertcode.run.coder import Coder
 
     try:
         return Coder(patterns, max_bytes=max_bytes, verbose=verbose)
@@ -66,15 +66,15 @@ def code(
     verbose: VerboseOption = False,
 ) -> None:
     """Code one or more notes and print the codes, units, evidence and flags."""
-    from vertcode import output
+    from vertcode.write import fhir, records, table
 
     sources = [NoteSource("-", None) if n == "-" else NoteSource(n, Path(n)) for n in notes]
     coder = _coder(patterns, max_bytes, verbose)
     results = list(coder.code_sources(sources))
     writer = {
-        Format.table: output.write_table, Format.json: output.write_json,
-        Format.jsonl: output.write_jsonl, Format.csv: output.write_csv,
-        Format.fhir: output.write_fhir, Format.mdace: output.write_mdace,
+        Format.table: table.write_table, Format.json: records.write_json,
+        Format.jsonl: records.write_jsonl, Format.csv: records.write_csv,
+        Format.fhir: fhir.write_fhir, Format.mdace: records.write_mdace,
     }[format]
     writer(results, sys.stdout)
     failed = [r for r in results if r.errors]
@@ -88,7 +88,7 @@ def batch(
     source: Annotated[Path, typer.Argument(
         help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--glob", help="Which files of a folder are notes (default: every format vertcode reads).")] = None,
     text_column: TextColumnOption = "text",
     id_column: IdColumnOption = "id",
@@ -96,7 +96,7 @@ def batch(
                                       help="Processes to code with; 0 uses every processor.")] = 0,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue an interrupted batch: keep the notes already coded in OUT.part.")] = False,
-    html_dir: Annotated[Optional[Path], typer.Option(
+    html_dir: Annotated[Path | None, typer.Option(
         "--html-dir", help="Also write a review page per note there, and index.html listing them.")] = None,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -110,8 +110,9 @@ def batch(
     batch is done, so OUT is never half-written; after an interruption, --resume continues from
     OUT.part. Lines are in file-name order and are the same whatever --jobs is.
     """
-    from vertcode.batch import default_jobs, run_batch
-    from vertcode.notes import TABLE_SUFFIXES, TableError, find_notes, read_table
+    from vertcode.read.files import find_notes
+    from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
+    from vertcode.run.batch import default_jobs, run_batch
 
     try:
         if source.is_dir():
@@ -150,7 +151,7 @@ def _progress(total: int):
 @app.command()
 def explain(
     note: Annotated[Path, typer.Argument(help="The note to review.")],
-    html_out: Annotated[Optional[Path], typer.Option(
+    html_out: Annotated[Path | None, typer.Option(
         "--html", help="Page to write (default: the note's name with .html, here).")] = None,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -160,7 +161,7 @@ def explain(
 
     A file holding several documents (HL7 messages, a FHIR Bundle) gets a page for each.
     """
-    from vertcode.review import render_note
+    from vertcode.write.pages import render_note
 
     coded = _coder(patterns, max_bytes, verbose).read_and_code(NoteSource(str(note), note))
     if coded[0][0] is None:
@@ -185,7 +186,7 @@ def spark(
 ) -> None:
     """Code a Parquet table of notes on Spark: OUTPUT/codes and OUTPUT/flags, as Parquet."""
     try:
-        from vertcode import spark as on_spark
+        from vertcode.run import spark as on_spark
     except ImportError as exc:
         _fail(str(exc))
     from pyspark.errors import AnalysisException
@@ -219,7 +220,7 @@ def evaluate(
     """Score vertcode against a corpus: exact match, per-code and per-flag precision and recall."""
     import json
 
-    from vertcode.evaluate import GoldError, format_report, load_gold, score, sources
+    from vertcode.run.evaluate import GoldError, format_report, load_gold, score, sources
 
     try:
         gold = load_gold(corpus)

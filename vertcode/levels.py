@@ -89,10 +89,7 @@ def parse(text: str) -> list[str]:
     match = _RANGE.match(text)
     if match:
         first = canonical(match[1], int(match[2]))
-        if match[3]:
-            last = canonical(match[3], int(match[4]))
-        else:
-            last = canonical(match[1], int(match[5]))
+        last = canonical(match[3], int(match[4])) if match[3] else canonical(match[1], int(match[5]))
         if "/" in text:
             return [first, last]
         return expand(first, last)

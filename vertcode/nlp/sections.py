@@ -10,8 +10,8 @@ from bisect import bisect_right
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from vertcode.medspacy_parts import import_medspacy
-from vertcode.sentences import note_text
+from vertcode.nlp.medspacy_parts import import_medspacy
+from vertcode.nlp.tokenizer import note_text
 
 
 @Language.factory("vertcode_sections")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vertcode.model import NoteResult
-from vertcode.notes import NoteSource
+from vertcode.read.text import NoteSource
 
 
 class GoldError(ValueError):

@@ -9,20 +9,6 @@ from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-#: Where `ClinicalEnglish.make_doc` keeps the text it was given, in `Doc.user_data`.
-NOTE_TEXT = "vertcode.note_text"
-
-
-def note_text(doc: Doc) -> str:
-    """The Doc's text: as given to `ClinicalEnglish.make_doc`, else rebuilt by `Doc.text`.
-
-    spaCy rebuilds `Doc.text` from the tokens on every access (0.1 ms for a 1.6 KB note), and
-    several components read it.
-    """
-    text = doc.user_data.get(NOTE_TEXT)
-    return doc.text if text is None else text
-
-
 _TERMINALS = frozenset({".", "!", "?", ";"})
 _BULLETS = frozenset({"-", "*", "•", "[", "|"})
 _LABEL_WORDS = 5

@@ -1,6 +1,6 @@
 """Coding notes on Apache Spark: a DataFrame of notes in, DataFrames of code lines and flags out.
 
-    from vertcode.spark import code_lines, flag_lines
+    from vertcode.run.spark import code_lines, flag_lines
     codes = code_lines(notes, id_column="note_id", text_column="note_text")
 
 Each Python worker builds the pipeline once and keeps it for every partition it is given
@@ -15,15 +15,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from vertcode.coding import Coder
 from vertcode.model import NoteResult
-from vertcode.notes import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.run.coder import Coder
 
 try:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql import types as T
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("vertcode.spark needs pyspark: pip install 'vertcode[spark]'") from exc
+    raise ImportError("vertcode.run.spark needs pyspark: pip install 'vertcode[spark]'") from exc
 
 _EVIDENCE = T.ArrayType(T.StructType([
     T.StructField("start", T.IntegerType()), T.StructField("end", T.IntegerType()),

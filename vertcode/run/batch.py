@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vertcode.coding import Coder
 from vertcode.model import NoteResult
-from vertcode.notes import NoteSource, source_sha256
-from vertcode.review import page_name, render_index, render_note
-from vertcode.output import to_json_line
+from vertcode.read.files import source_sha256
+from vertcode.read.text import NoteSource
+from vertcode.run.coder import Coder
+from vertcode.write.pages import page_name, render_index, render_note
+from vertcode.write.records import to_json_line
 
 #: Notes a worker codes per round trip: large enough to amortise the hand-off, small enough
 #: that the progress bar moves and memory stays flat.

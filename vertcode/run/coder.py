@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from vertcode import patterns as pattern_files
-from vertcode.mapper import code_note
+from vertcode.coding import code_note
 from vertcode.model import Flag, NoteResult
-from vertcode.notes import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource, read_notes
+from vertcode.read.files import read_notes
+from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
 
 
 class Coder:
@@ -24,7 +25,7 @@ class Coder:
 
     def __init__(self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  verbose: bool = False):
-        from vertcode.pipeline import build
+        from vertcode.nlp.pipeline import build
 
         self.nlp = build(patterns_dir)
         self.descriptions = pattern_files.load_descriptions(patterns_dir)

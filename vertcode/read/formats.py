@@ -6,7 +6,7 @@ offsets refer to, and the result names the extractor that produced it.
 
 | format | recognised by | library | documents per file |
 |---|---|---|---|
-| text | anything else that decodes | (vertcode.notes) | 1 |
+| text | anything else that decodes | (vertcode.read.text) | 1 |
 | rtf | `{\\rtf` | striprtf | 1 |
 | docx | a zip holding word/document.xml | python-docx | 1 |
 | pdf | `%PDF` | pypdf (text layer; no OCR) | 1 |
@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from vertcode.notes import NoteError, decode
+from vertcode.read.text import NoteError, decode
 
 EXTENSIONS = (".txt", ".rtf", ".docx", ".pdf", ".html", ".htm", ".hl7", ".json")
 _EXTRA = "pip install 'vertcode[formats]'"

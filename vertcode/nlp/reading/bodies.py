@@ -1,0 +1,180 @@
+"""What the whole note says of each vertebral body, gathered mention by mention, then one
+`Finding` per body.
+
+Plain Python over `Evidence`: the reader fills a `BodyNotes` per level as it reads, and
+`findings` decides each level's status, technique, device, approach and side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vertcode.levels import SACRUM
+from vertcode.model import Evidence, Finding
+
+_STATUS_RANK = {"treated": 0, "aborted": 1, "negated": 2, "historical": 3, "planned": 4, "mentioned": 5}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term's normalised value with where the note says it."""
+
+    value: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Technique:
+    technique: str
+    source: str  # "description", "title" or "device"
+    evidence: Evidence
+    device: Term | None = None
+
+
+@dataclass
+class BodyNotes:
+    """What the note says about one level, gathered mention by mention."""
+
+    level: str
+    statuses: list[tuple[int, str]] = field(default_factory=list)  # (offset, status) per mention
+    # Offsets of mentions in excluded sections: "IMPRESSION: ... not done" does not undo the
+    # treatment the procedure describes.
+    aside: set[int] = field(default_factory=set)
+    # (offset, named alone) where its treatment is described; a range ("T12-L2") names several
+    # levels at once, so it says less about the order they were treated in.
+    described: list[tuple[int, bool]] = field(default_factory=list)
+    evidence: set[Evidence] = field(default_factory=set)
+    pending: list[Evidence] = field(default_factory=list)  # named just before, awaiting an indicator
+    techniques: list[Technique] = field(default_factory=list)
+    # The technique last stated before the level was first treated: "Procedure: [X] Balloon
+    # kyphoplasty / Levels treated: [x] T12" names no technique beside T12 itself.
+    fallback: Technique | None = None
+    devices: list[Term] = field(default_factory=list)
+    named_devices: list[Term] = field(default_factory=list)  # named in a title only
+    approaches: list[Term] = field(default_factory=list)
+    sides: list[Term] = field(default_factory=list)
+    modifiers: list[Evidence] = field(default_factory=list)
+
+    def mention(self, ev: Evidence, status: str) -> None:
+        self.statuses.append((ev.start, status))
+        if status == "treated":
+            self.evidence.add(ev)
+        elif status != "mentioned":
+            self.modifiers.append(ev)
+
+    def status(self) -> str:
+        """Treated unless a later abort or negation undoes every treated mention.
+
+        An abort outranks a negation: "aborted at L2 ... L2 not treated" is an aborted level.
+        """
+        treated = [o for o, s in self.statuses if s == "treated"]
+        after = [s for o, s in self.statuses if not treated or (o > max(treated) and o not in self.aside)]
+        undone = [s for s in after if s in ("aborted", "negated")]
+        if undone:
+            return min(undone, key=_STATUS_RANK.__getitem__)
+        if treated:
+            return "treated"
+        return min((s for _, s in self.statuses), key=_STATUS_RANK.__getitem__)
+
+    def order(self, text_length: int) -> int:
+        """Procedure order: where its treatment is first described, else first named."""
+        alone = [o for o, single in self.described if single]
+        if alone or self.described:
+            return min(alone or [o for o, _ in self.described])
+        return text_length + min(o for o, _ in self.statuses)
+
+
+@dataclass(frozen=True)
+class NoteWide:
+    """What the whole note documents, which decides levels that name no technique of their own."""
+
+    techniques: frozenset[str]  # the techniques the procedure names
+    cement: bool  # cement in the procedure (FINDINGS do not count)
+    biopsied: frozenset[str]
+    text_length: int
+
+
+def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], list[Finding]]:
+    """(findings in procedure order, treated first; levels only a title names as treated)."""
+    default = _default_technique(note)
+    any_described = any(n.described and n.status() == "treated" for n in bodies)
+    found, title_only = [], []
+    for notes in bodies:
+        status = notes.status()
+        if status == "aborted" and notes.level in note.biopsied and not notes.techniques:
+            # "Biopsy of L2 ... no cement was injected at L2": a biopsy site, not an attempt.
+            status = "mentioned"
+        finding = Finding(level=notes.level, status=status, order=notes.order(note.text_length))
+        if status == "treated":
+            describe(finding, notes, default)
+            if finding.technique is None and not note.techniques and not note.cement:
+                # A note that documents neither cement nor a technique of ours (an epidural,
+                # a nerve block) names levels; it does not treat them.
+                finding.status = "mentioned"
+            elif finding.level == SACRUM and finding.technique not in ("sacroplasty", "augmentation"):
+                # Counting levels "from the sacrum" names a landmark; only sacroplasty treats it.
+                finding.status = "mentioned"
+            elif any_described and not notes.described:
+                finding.status = "mentioned"
+                title_only.append(finding)
+        else:
+            finding.evidence = sorted(set(notes.modifiers))
+        found.append(finding)
+    found.sort(key=lambda f: (f.status != "treated", f.order))
+    return found, title_only
+
+
+def _default_technique(note: NoteWide) -> str | None:
+    if len(note.techniques) == 1:
+        return next(iter(note.techniques))
+    if not note.techniques and note.cement:
+        return "vertebroplasty"
+    return None
+
+
+def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
+    """Fill a treated finding's technique, device, approach, laterality and evidence."""
+    if not notes.techniques and not notes.devices and notes.fallback:
+        notes.techniques.append(notes.fallback)
+    techniques = {t.technique for t in notes.techniques}
+    # A device in the description shows a cavity made; "Balloon kyphoplasty" in a title or a
+    # ticked box only names one, which the description may contradict.
+    shown = notes.devices + [t.device for t in notes.techniques if t.device and t.source != "title"]
+    devices = shown + notes.named_devices + [t.device for t in notes.techniques if t.device and t.source == "title"]
+    found = set(notes.evidence)
+    found.update(t.evidence for t in notes.techniques)
+    found.update(t.evidence for t in devices + notes.approaches + notes.sides)
+    finding.described = bool(notes.described)
+    if shown or "augmentation" in techniques:
+        finding.technique = "augmentation"
+        if shown:
+            finding.technique_source = "device"
+            named = [t for t in notes.techniques if t.source != "device"]
+            if named and all(t.technique == "vertebroplasty" and t.source == "title" for t in named):
+                finding.titled = "vertebroplasty"  # "VERTEBROPLASTY, T8" ... "a balloon was inflated"
+        else:
+            sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
+            finding.technique_source = "description" if "description" in sources else "title"
+    elif techniques:
+        # Sacroplasty before vertebroplasty: "sacral vertebroplasty" is a sacroplasty word.
+        finding.technique = "sacroplasty" if "sacroplasty" in techniques else "vertebroplasty"
+        sources = {t.source for t in notes.techniques}
+        finding.technique_source = "description" if "description" in sources else "title"
+    elif default:
+        finding.technique, finding.technique_source = default, "default"
+    if devices:
+        finding.device = min(devices, key=lambda t: t.evidence).value
+    if notes.approaches:
+        finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
+    finding.laterality = laterality({t.value for t in notes.sides})
+    finding.evidence = sorted(found)
+
+
+def laterality(sides: set[str]) -> str | None:
+    """'bilateral', 'left', 'right', 'unilateral' or None, from the side words attached to a level."""
+    if "bilateral" in sides or {"left", "right"} <= sides:
+        return "bilateral"
+    for side in ("left", "right", "unilateral"):
+        if side in sides:
+            return side
+    return None

@@ -1,0 +1,182 @@
+"""The layout of a note: how each sentence is framed, before what it says is read.
+
+Reads the Doc's sentences, `doc._.sections` (vertcode_sections) and `doc.ents`; gives one
+`Statement` per sentence: the entities it is read with, whether it stands in a section whose
+levels are never treated, whether it is a title, a templated field or an item of a list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from vertcode.nlp.sections import SectionIndex
+from vertcode.nlp.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
+from vertcode.nlp.tokenizer import note_text
+
+_HEADING_WORDS = 15
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+# Where a field of a section rule's "scope" ends (patterns/sections.json).
+_FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
+#: Field names that are the statement itself: "Levels treated:", "Cement:",
+#: "Independent trained observer:", "Intra-service sedation time:".
+FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence as the layout frames it.
+
+    `ents`: the entities it is read with (a field's name dropped; a list item read with its
+    field's kept name, a table row with its column headers). `excluded`: in a section whose
+    levels are never treated. `title`: a procedure title, or a heading as the note's first line.
+    `field`: a templated "Label: value" field or an item of its list. `new_item`: a bullet that
+    starts a new thought, so it does not go on about the last item's levels. `continues_list`:
+    an item of a list under a name that is a statement ("Levels treated:⏎[x] T7⏎[x] T8"), so
+    what follows the list goes on about all the levels it names.
+    """
+
+    ents: list[Span]
+    excluded: bool
+    title: bool
+    field: bool = False
+    new_item: bool = False
+    continues_list: bool = False
+
+
+def section_role(section, doc: Doc) -> tuple[str | None, str]:
+    """(role, scope) of a medspaCy section; (None, "section") before the first title.
+
+    A heading matched alone on its line carries the roles of all headings: its title says which.
+    """
+    rule = getattr(section, "rule", None)
+    if rule is None:
+        return None, "section"
+    metadata = rule.metadata
+    if "headings" in metadata:
+        title = " ".join(doc[section.title_start:section.title_end].text.lower().split())
+        metadata = metadata["headings"].get(title, {"role": None})
+    return metadata["role"], metadata.get("scope", "section")
+
+
+def statements(doc: Doc) -> Iterator[Statement]:
+    """The note's sentences in order, each framed by the layout around it."""
+    sections = _Sections(doc)
+    first_word = next((t.i for t in doc if not t.is_space), 0)
+    text = note_text(doc)
+    ents = [e for e in doc.ents if e.label_ != "NOT_LEVEL"]
+    index = 0
+    table_header: list[Span] | None = None
+    # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
+    open_field: list[Span] | None = None
+    previous_end = 0
+    for sent in doc.sents:
+        first = sent[0]
+        if first.is_space:
+            first = next((t for t in sent if not t.is_space), None)
+            if first is None:
+                continue
+        section = sections.of(first.i)
+        role, scope = section_role(section, doc)
+        excluded = sections.is_excluded(first, sent, section, role, scope)
+        in_sentence = []
+        while index < len(ents) and ents[index].start < sent.end:
+            in_sentence.append(ents[index])
+            index += 1
+        field_end = _field_name_end(first)
+        item = starts_list_item(first)
+        is_field = continues_list = new_item = False
+        if field_end is not None:
+            open_field = [e for e in in_sentence if e.start < field_end and e.label_ in FIELD_NAMES_KEPT]
+            in_sentence = _drop_field_names(field_end, in_sentence)
+            is_field = True
+        elif (item and first.text != "|" and open_field is not None
+              and not _BLANK_LINE.search(text, previous_end, first.idx)):
+            # "Cavity device:⏎[x] Balloon": a field's value listed on the lines below it is the
+            # field's, about the levels in hand. Under a name that is a statement ("Levels
+            # treated:⏎[x] T7⏎[x] T8") each item is read with that name.
+            in_sentence = sorted(open_field + in_sentence, key=lambda e: e.start)
+            is_field = True
+            continues_list = bool(open_field)
+        else:
+            open_field = None
+            new_item = item
+        # Where the sentence's words end: a blank line after them belongs to its last token.
+        previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
+        title = _is_title(first, sent, role, first_word)
+        if first.text == "|" and at_line_start(first):
+            # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
+            # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
+            if table_header is None:
+                table_header = [e for e in in_sentence if e.label_ != "LEVEL"]
+            elif any(e.label_ == "LEVEL" for e in in_sentence):
+                in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
+        else:
+            table_header = None
+        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list)
+
+
+class _Sections:
+    """Which section holds a sentence, and whether its levels can be treated there."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.text = note_text(doc)
+        self.index = SectionIndex(doc)
+        # An excluded section ended by a field or heading line its rules do not know.
+        self.neutral_section = None
+
+    def of(self, i: int):
+        return self.index.of(i)
+
+    def is_excluded(self, first: Token, sent: Span, section, role: str | None, scope: str) -> bool:
+        """True in sections whose levels are never treated (indications, history, findings).
+
+        An excluded section ends at the next "Label:" field or heading line that the section rules
+        do not know: "Indication: ...  Level(s) treated: L2" treats L2.
+        """
+        if role != "excluded" or section is self.neutral_section:
+            return False
+        if first.i < section.body_start:
+            return True
+        if scope != "section" and _FIELD_END[scope].search(self.text, self.doc[section.body_start].idx, first.idx):
+            # "Medications: ..." ends at a blank line; "Anesthesia: Local." also at the end of the
+            # line its last sentence ends on. The procedure may follow either.
+            return False
+        if not at_item_start(first):
+            return True
+        if field_label_end(self.doc, first.i) or is_heading_line(sent):
+            self.neutral_section = section
+            return False
+        return True
+
+
+def _is_title(first: Token, sent: Span, role: str | None, first_word: int) -> bool:
+    """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
+    if role is not None:
+        return role == "title"
+    return first.i == first_word and _is_heading(sent)
+
+
+def _is_heading(sent: Span) -> bool:
+    """A short line with no closing full stop: "BALLOON KYPHOPLASTY T11 THROUGH L1"."""
+    words = [t for t in sent if not t.is_space]
+    after = sent.doc[sent.end] if sent.end < len(sent.doc) else None
+    ends_line = after is None or (after.is_space and "\n" in after.text) or sent[-1].is_space
+    return ends_line and len(words) <= _HEADING_WORDS and words[-1].text != "."
+
+
+def _field_name_end(first: Token) -> int | None:
+    """Where the colon of a templated field's name ("Side:") is, if a sentence starts with one."""
+    if not at_item_start(first):
+        return None
+    return field_label_end(first.doc, first.i)
+
+
+def _drop_field_names(colon: int, ents: list[Span]) -> list[Span]:
+    """A templated field's name is not a statement: "Cavity creation device: [x] None"; the
+    names in FIELD_NAMES_KEPT are."""
+    return [e for e in ents if e.start >= colon or e.label_ in FIELD_NAMES_KEPT]

@@ -1,0 +1,247 @@
+"""Walks a note's statements in order, as a coder reads: each sentence's event is applied to
+the bodies it concerns, keeping in mind the levels in hand and the technique last stated.
+
+Reads a Doc through `layout.statements` and `events.event_of`; gives the `Extraction` the
+coding rules read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from spacy.tokens import Doc, Span
+
+from vertcode.model import Extraction
+from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings
+from vertcode.nlp.reading.events import TECHNIQUE_BEARERS, Context, Event, event_of, evidence, term_value
+from vertcode.nlp.reading.layout import statements
+from vertcode.nlp.tokenizer import note_text
+
+
+def read(doc: Doc) -> Extraction:
+    """Everything the coding rules need from one note's Doc."""
+    reader = _Reader(Context(doc))
+    for statement in statements(doc):
+        if statement.new_item:
+            # A new bullet is a new thought: it does not go on about the last item's levels.
+            reader.current_levels = []
+        # What follows a list under "Levels treated:" goes on about all of its levels.
+        listed = reader.current_levels if statement.continues_list else None
+        if statement.ents:
+            reader.read_sedation(statement.ents)
+            reader.read(event_of(statement, reader.context))
+        if listed:
+            reader.current_levels = listed + [v for v in reader.current_levels if v not in listed]
+    return reader.finish(len(note_text(doc)))
+
+
+class _Reader:
+    """The bodies read so far, and what the text is talking about now."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.bodies: dict[str, BodyNotes] = {}
+        self.current_levels: list[str] = []
+        self.current_technique: Technique | None = None
+        self.extraction = Extraction()
+        self.documented_techniques: set[str] = set()
+        self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
+        self.biopsied: set[str] = set()
+
+    def body(self, level: str) -> BodyNotes:
+        if level not in self.bodies:
+            self.bodies[level] = BodyNotes(level)
+        return self.bodies[level]
+
+    def read(self, event: Event) -> None:
+        for mention in event.mentions:
+            for level in mention.levels:
+                notes = self.body(level)
+                notes.mention(mention.evidence, mention.status)
+                if mention.aside:
+                    notes.aside.add(mention.evidence.start)
+                notes.modifiers.extend(mention.modifiers)
+        self.extraction.device_denied.extend(event.denied_devices)
+        if event.cement:
+            self.extraction.cement_documented = True
+        if event.statement.excluded:
+            return
+        self.note_documented(event)
+        if event.levels:
+            self.read_levels(event)
+            self.current_levels = [level for _, named in event.levels for level in named]
+        elif event.indicators:
+            self.continue_levels(event)
+        elif event.statement.field:
+            # "Side: [x] Left": a templated field describes the levels being worked on.
+            for level in self.current_levels:
+                _attach_details(self.body(level), event.live)
+        if event.descriptive and any(e.label_ == "ALL_LEVELS" for e in event.live):
+            # "At each level, bilateral cannulas were placed": describes every level treated so far.
+            offset = next(e for e in event.live if e.label_ == "ALL_LEVELS").start_char
+            for notes in self.bodies.values():
+                if any(s == "treated" for _, s in notes.statuses) and not notes.described:
+                    notes.described.append((offset, False))
+        if event.stopped:
+            # "The procedure was terminated": the levels in hand were not treated.
+            for level in self.current_levels:
+                self.body(level).mention(evidence(event.stopped[0]), "aborted")
+        self.update_technique(event)
+
+    def note_documented(self, event: Event) -> None:
+        for ent in event.live:
+            if ent.label_ == "TECHNIQUE":
+                self.documented_techniques.add(term_value(ent)[0])
+            elif ent.label_ == "DEVICE":
+                self.documented_techniques.add("augmentation")
+            elif ent.label_ == "CEMENT":
+                self.cement_in_procedure = True
+            elif ent.label_ == "GUIDANCE":
+                self.extraction.included.append(("imaging guidance", evidence(ent)))
+            elif ent.label_ == "INCLUDED":
+                self.extraction.included.append((term_value(ent)[0], evidence(ent)))
+            elif ent.label_ == "OPEN":
+                self.extraction.open_procedure.append(evidence(ent))
+            elif ent.label_ == "BIOPSY":
+                named = tuple(level for _, lv in event.levels for level in lv) or tuple(self.current_levels)
+                self.extraction.biopsies.append((evidence(ent), named))
+                self.biopsied.update(named)
+
+    def read_sedation(self, ents: list[Span]) -> None:
+        """Moderate sedation, its time and observer, wherever the note records them."""
+        sedation = self.extraction.sedation
+        live = [e for e in ents if self.context.status(e) is None]
+        timed = any(e.label_ in ("SEDATION", "SEDATION_TIME") for e in live)
+        for ent in live:
+            if ent.label_ == "SEDATION":
+                sedation.evidence.append(evidence(ent))
+            elif ent.label_ == "OBSERVER":
+                sedation.observer.append(evidence(ent))
+            elif ent.label_ == "ANESTHESIA_CARE":
+                sedation.anesthesia.append(evidence(ent))
+            elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
+                sedation.evidence.append(evidence(ent))
+                minutes = _minutes(ent.text)
+                if minutes is not None:
+                    sedation.minutes = max(sedation.minutes or 0, minutes)
+
+    def resolve(self, bearer: Span, event: Event) -> Technique | None:
+        if bearer.label_ == "REPEAT":
+            return self.current_technique
+        value, device = term_value(bearer)
+        ev = evidence(bearer)
+        if bearer.label_ == "DEVICE":
+            return Technique("augmentation", "title" if event.title else "device", ev, Term(value, ev))
+        return Technique(value, "description" if event.descriptive else "title", ev,
+                         Term(device, ev) if device else None)
+
+    def read_levels(self, event: Event) -> None:
+        levels, live = event.levels, event.live
+        bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
+        devices = [_term(e) for e in live if e.label_ == "DEVICE"]
+        for ent, named in levels:
+            ev = evidence(ent)
+            if len(levels) == 1:
+                # One level in the sentence: every technique and device written there is its own
+                # ("L4 vertebroplasty, then balloon kyphoplasty of the same level").
+                techniques = [t for t in (self.resolve(b, event) for b in bearers) if t]
+            elif bearers:
+                nearest = min(bearers, key=lambda b: (_distance(b, ent), b.start > ent.start))
+                techniques = [t for t in [self.resolve(nearest, event)] if t]
+            else:
+                techniques = []
+            for level in named:
+                notes = self.body(level)
+                if not event.indicators:
+                    notes.mention(ev, "mentioned")
+                    notes.pending = [ev]
+                    continue
+                notes.mention(ev, "treated")
+                notes.pending = []
+                notes.fallback = notes.fallback or self.current_technique
+                if event.descriptive:
+                    notes.described.append((ev.start, len(named) == 1))
+                notes.evidence.update(evidence(i) for i in event.indicators)
+                notes.techniques.extend(techniques)
+                if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
+                    (notes.named_devices if event.title else notes.devices).extend(devices)
+                _attach_details(notes, live)
+
+    def continue_levels(self, event: Event) -> None:
+        """A sentence documenting work without a level goes on about the levels just named."""
+        live, indicators = event.live, event.indicators
+        if not self.current_levels:
+            self.extraction.unplaced.extend(
+                evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT"))
+            return
+        resolved = [t for t in (self.resolve(b, event) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
+        agreed = resolved[0] if resolved and len({t.technique for t in resolved}) == 1 else None
+        devices = [_term(e) for e in live if e.label_ == "DEVICE"]
+        # A needle alone ("All needles were removed") is too weak to make a level just named treated.
+        promotes = any(e.label_ != "ACCESS" for e in indicators)
+        for level in self.current_levels:
+            notes = self.body(level)
+            if not promotes and notes.pending:
+                continue
+            for ev in notes.pending:
+                notes.mention(ev, "treated")
+            notes.pending = []
+            notes.fallback = notes.fallback or self.current_technique
+            if event.descriptive:
+                notes.described.append((indicators[0].start_char, len(self.current_levels) == 1))
+            notes.evidence.update(evidence(i) for i in indicators)
+            if agreed:
+                notes.techniques.append(agreed)
+                if agreed.technique != "vertebroplasty":
+                    notes.devices.extend(devices)
+            _attach_details(notes, live)
+
+    def update_technique(self, event: Event) -> None:
+        for ent in event.live:
+            if ent.label_ not in ("TECHNIQUE", "DEVICE"):
+                continue
+            technique = self.resolve(ent, event)
+            current = self.current_technique
+            if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
+                # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
+                technique = Technique(current.technique, "title" if event.title else "device",
+                                      current.evidence, _term(ent))
+            self.current_technique = technique
+
+    def finish(self, text_length: int) -> Extraction:
+        note = NoteWide(frozenset(self.documented_techniques), self.cement_in_procedure,
+                        frozenset(self.biopsied), text_length)
+        self.extraction.findings, title_only = findings(list(self.bodies.values()), note)
+        self.extraction.title_only.extend(title_only)
+        return self.extraction
+
+
+def _term(span: Span) -> Term:
+    return Term(term_value(span)[0], evidence(span))
+
+
+def _attach_details(notes: BodyNotes, live: Iterable[Span]) -> None:
+    for ent in live:
+        if ent.label_ == "APPROACH":
+            notes.approaches.append(_term(ent))
+        elif ent.label_ == "LATERALITY":
+            notes.sides.append(_term(ent))
+
+
+def _minutes(text: str) -> int | None:
+    """Minutes in "32 minutes", "25min" or a clock range "10:05 to 10:46"."""
+    clock = re.findall(r"(\d{1,2}):(\d{2})", text)
+    if len(clock) == 2:
+        (h1, m1), (h2, m2) = clock
+        return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
+    digits = re.match(r"\d+", text)
+    return int(digits.group()) if digits else None
+
+
+def _distance(a: Span, b: Span) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0

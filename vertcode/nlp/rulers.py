@@ -1,0 +1,82 @@
+"""Entities the rules find beyond spaCy's span ruler: regular expressions over the text, and
+abbreviations the note defines."""
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from vertcode.nlp.tokenizer import note_text
+
+
+@Language.factory("vertcode_regex_ruler", default_config={"patterns": []})
+class RegexRuler:
+    """Entities from regular expressions over the note's text.
+
+    Reads the note's text; writes `doc.ents`, keeping the longest of overlapping spans as spaCy's
+    span ruler does. A match counts only where it starts and ends on token boundaries; a
+    trailing "\\b" makes a regular expression back off to a shorter match ("T11" of "T11-L1x")
+    rather than run into a word. For speed, begin one with the characters a match starts with
+    ("[CTLSctls]"), which Python's `re` skips ahead to, or with "\\b" before a list of words,
+    which fails at once inside a word.
+
+    Levels ("T12", "T11 to L1", "L 1") are matched this way rather than by token patterns:
+    spaCy's Matcher tries every pattern at every token and calls a Python predicate for each
+    REGEX or IN, which made level matching the slowest step of the pipeline (`make bench`).
+
+    `patterns` are {"label", "id", "regex"} rows.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_regex_ruler", *, patterns: list[dict]):
+        self.name = name
+        self.rules = [(nlp.vocab.strings.add(row["label"]), nlp.vocab.strings.add(row["id"]),
+                       re.compile(row["regex"])) for row in patterns]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = note_text(doc)
+        spans = []
+        for label, ident, regex in self.rules:
+            match = regex.search(text)
+            while match:
+                span = doc.char_span(match.start(), match.end(), label=label, span_id=ident)
+                if span is None:  # inside a token: look again from the next character
+                    match = regex.search(text, match.start() + 1)
+                else:
+                    spans.append(span)
+                    match = regex.search(text, match.end())
+        if spans:
+            doc.ents = filter_spans(list(doc.ents) + spans)
+        return doc
+
+
+@Language.factory("vertcode_abbreviations")
+class AbbreviationLabeller:
+    """Gives an abbreviation defined in the note the label of its long form.
+
+    Reads `doc._.abbreviations` (scispacy's AbbreviationDetector) and `doc.ents`; writes
+    `doc.ents`: "percutaneous vertebral augmentation (PVA) ... PVA at L1" labels each "PVA"
+    TECHNIQUE/augmentation like the phrase it stands for.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_abbreviations"):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not doc._.abbreviations:
+            return doc
+        ents = list(doc.ents)
+        added = []
+        for short in doc._.abbreviations:
+            long_form = short._.long_form
+            if not (short.text.isupper() and len(short.text) > 1):
+                continue  # "Balloon (mL)" defines no abbreviation
+            labelled = [e for e in ents if e.start < long_form.end and long_form.start < e.end
+                        and e.label_ not in ("LEVEL", "NOT_LEVEL")]
+            if len(labelled) != 1:
+                continue
+            source = labelled[0]
+            added.append(Span(doc, short.start, short.end, label=source.label, span_id=source.id))
+        if added:
+            doc.ents = filter_spans(ents + added)
+        return doc

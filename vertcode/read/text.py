@@ -1,0 +1,78 @@
+"""Notes as read: the text of a note's bytes, and the records every reader hands on.
+
+Offsets in every result refer to the text decoded here: a byte-order mark is removed and nothing
+else is changed (CRLF line ends are kept), so `text[start:end]` is always the evidence text.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Notes larger than this are reported, not processed (an exported log is not an operative note).
+DEFAULT_MAX_BYTES = 1_000_000
+
+
+class NoteError(Exception):
+    """A note that cannot be read; the message names the file and the reason."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NoteSource:
+    """A note to code: its name as the user gave it, and where to read it.
+
+    A file has a `path`; a row of a table has its `text` (None when the cell is empty), its
+    `row` number and the `id` from the table; a source with neither path nor row is standard
+    input. `problem` says why a row could not be read at all.
+    """
+
+    name: str
+    path: Path | None = None
+    text: str | None = None
+    row: int | None = None
+    id: object = None
+    problem: str | None = None
+
+
+def decode(data: bytes, name: str) -> str:
+    """Text of a note: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[len(codecs.BOM_UTF8):], "utf-8", name)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16", name)
+    if b"\x00" in data:
+        raise NoteError(name, "binary file (contains NUL bytes), not a text note")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = _strict(data, "cp1252", name)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+    if controls > max(8, len(text) // 100):
+        raise NoteError(name, "binary file (control characters), not a text note")
+    return text
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise NoteError(name, f"cannot decode as {encoding} (byte {exc.start})") from None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note as read: its name, its plain text, the SHA-256 of its source's bytes, the extractor
+    that gave the text, and the id it carries (a table row's, an HL7 order's, a FHIR resource's)."""
+
+    name: str
+    text: str
+    sha256: str
+    extractor: str = "text"
+    id: object = None

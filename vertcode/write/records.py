@@ -1,0 +1,62 @@
+"""Writing results as records: JSON, JSON lines, CSV and MDACE spans."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from vertcode.model import NoteResult
+
+CSV_COLUMNS = ("note", "code", "units", "levels", "modifiers", "review", "description", "evidence", "errors")
+
+
+def to_json_line(result: NoteResult) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def write_json(results: list[NoteResult], stream: TextIO) -> None:
+    """One object for one note, a list for several."""
+    data = [r.to_dict() for r in results]
+    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_jsonl(results: Iterable[NoteResult], stream: TextIO) -> None:
+    for result in results:
+        stream.write(to_json_line(result) + "\n")
+
+
+def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
+    """One row per code line; a note with no code still gets a row, so nothing goes missing."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in results:
+        errors = "; ".join(result.errors)
+        if not result.codes:
+            writer.writerow([result.note, "", "", "", "", "", "", "", errors])
+        for line in result.codes:
+            writer.writerow([
+                result.note, line.code, line.units, ";".join(line.levels), ";".join(line.modifiers),
+                "yes" if line.review else "no", line.description,
+                ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence), errors,
+            ])
+
+
+def to_mdace(result: NoteResult) -> dict:
+    """Evidence in the span format of the public MDACE coding dataset: one annotation per span
+    supporting a code, `{"begin", "end", "code", "code_system": "CPT", "description"}`."""
+    return {
+        "note": result.note,
+        "annotations": [
+            {"begin": ev.start, "end": ev.end, "code": line.code, "code_system": "CPT",
+             "description": line.description, "covered_text": ev.text, "label": ev.label}
+            for line in result.codes for ev in line.evidence
+        ],
+    }
+
+
+def write_mdace(results: Iterable[NoteResult], stream: TextIO) -> None:
+    for result in results:
+        stream.write(json.dumps(to_mdace(result), ensure_ascii=False) + "\n")
