@@ -52,8 +52,7 @@ def make_notes(folder: Path, count: int, size: int = 1500) -> list[str]:
 
 def _shift_levels(text: str, shift: int) -> str:
     """Move every level down by `shift` (within its region) so notes are not byte-identical."""
-    return re.sub(r"\b([TL])(\d{1,2})\b",
-                  lambda m: f"{m[1]}{min(int(m[2]) + shift, 12 if m[1] == 'T' else 5)}", text)
+    return re.sub(r"\b([TL])(\d{1,2})\b", lambda m: f"{m[1]}{min(int(m[2]) + shift, 12 if m[1] == 'T' else 5)}", text)
 
 
 def tokenizer_rate(texts: list[str], repeat: int = 1) -> float:
@@ -111,8 +110,10 @@ def run(command: list[str]) -> tuple[float, float]:
 def batch(folder: Path, out: Path, jobs: int, repeat: int = 1) -> tuple[float, float]:
     """Seconds (the best of `repeat` runs, as timeit takes: the others were slowed by something
     else on the machine) and peak RSS of `vertcode batch`."""
-    runs = [run([str(BIN / "vertcode"), "batch", str(folder), "--out", str(out), "--jobs", str(jobs)])
-            for _ in range(repeat)]
+    runs = [
+        run([str(BIN / "vertcode"), "batch", str(folder), "--out", str(out), "--jobs", str(jobs)])
+        for _ in range(repeat)
+    ]
     return min(seconds for seconds, _ in runs), max(rss for _, rss in runs)
 
 
@@ -178,19 +179,27 @@ def main() -> None:
         ("vertcode batch --jobs 1 (notes/s)", f"{rate_1:.0f}", ""),
         ("ratio to tokenizer", f"{rate_1 / tokens:.2f}", _mark(checks["ratio"], ">= 0.50")),
         ("vertcode batch --jobs 2 (notes/s)", f"{rate_2:.0f}", f"ratio {rate_2 / tokens:.2f}"),
-        ("jobs 2 speed-up, same output", f"{rate_2 / rate_1:.2f}x, {'same' if identical else 'DIFFERENT'}",
-         _mark(checks["jobs_speedup"], ">= 1.7x")),
-        ("start-up (s): spacy.blank / vertcode", f"{base:.2f} / {ours:.2f}",
-         _mark(checks["startup_ratio"], f"{ours / base:.2f}x <= 1.5x")),
-        (f"peak RSS (MB): {args.notes} / {args.notes // 5} notes", f"{rss_1:.0f} / {rss_small:.0f}",
-         _mark(checks["peak_rss_mb"], "<= 500")),
+        (
+            "jobs 2 speed-up, same output",
+            f"{rate_2 / rate_1:.2f}x, {'same' if identical else 'DIFFERENT'}",
+            _mark(checks["jobs_speedup"], ">= 1.7x"),
+        ),
+        (
+            "start-up (s): spacy.blank / vertcode",
+            f"{base:.2f} / {ours:.2f}",
+            _mark(checks["startup_ratio"], f"{ours / base:.2f}x <= 1.5x"),
+        ),
+        (
+            f"peak RSS (MB): {args.notes} / {args.notes // 5} notes",
+            f"{rss_1:.0f} / {rss_small:.0f}",
+            _mark(checks["peak_rss_mb"], "<= 500"),
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{args.notes} notes of {figures['mean_note_bytes']} bytes on average, {os.cpu_count()} CPUs")
     for name, value, target in rows:
         print(f"{name:<{width}}  {value:>14}  {target}")
-    print("where a note's time goes (ms, one process): "
-          + ", ".join(f"{name} {ms:.2f}" for name, ms in stages.items()))
+    print("where a note's time goes (ms, one process): " + ", ".join(f"{name} {ms:.2f}" for name, ms in stages.items()))
     print(f"figures written to {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json}")
 
 

@@ -44,8 +44,9 @@ print(len(texts) / best)
 
 
 def rate(tree: Path, notes: Path) -> float:
-    done = subprocess.run([sys.executable, "-c", TIMER, str(tree), str(notes)], cwd=tree,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", TIMER, str(tree), str(notes)], cwd=tree, capture_output=True, text=True, check=True
+    )
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -64,8 +65,10 @@ def main() -> None:
             before, after = rate(old, notes), rate(ROOT, notes)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=True)
-    print(f"{args.notes} notes, one process: {args.rev} {before:.0f} notes/s, this checkout {after:.0f} "
-          f"notes/s ({after / before:.2f}x)")
+    print(
+        f"{args.notes} notes, one process: {args.rev} {before:.0f} notes/s, this checkout {after:.0f} "
+        f"notes/s ({after / before:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,17 +29,25 @@ def main() -> None:
         tmp = Path(tmp)
         texts = make_notes(tmp / "notes", args.notes)
         pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), tmp / "notes.parquet")
-        batch_s, _ = run([str(BIN / "vertcode"), "batch", str(tmp / "notes"), "--out", str(tmp / "b.jsonl"),
-                          "--jobs", "2"])
-        spark_s, _ = run([str(BIN / "vertcode"), "spark", str(tmp / "notes.parquet"), str(tmp / "out"),
-                          "--master", "local[2]"])
-    figures = {"notes": args.notes, "batch_jobs2_notes_per_s": round(args.notes / batch_s, 1),
-               "spark_local2_notes_per_s": round(args.notes / spark_s, 1),
-               "batch_jobs2_seconds": round(batch_s, 1), "spark_local2_seconds": round(spark_s, 1)}
+        batch_s, _ = run(
+            [str(BIN / "vertcode"), "batch", str(tmp / "notes"), "--out", str(tmp / "b.jsonl"), "--jobs", "2"]
+        )
+        spark_s, _ = run(
+            [str(BIN / "vertcode"), "spark", str(tmp / "notes.parquet"), str(tmp / "out"), "--master", "local[2]"]
+        )
+    figures = {
+        "notes": args.notes,
+        "batch_jobs2_notes_per_s": round(args.notes / batch_s, 1),
+        "spark_local2_notes_per_s": round(args.notes / spark_s, 1),
+        "batch_jobs2_seconds": round(batch_s, 1),
+        "spark_local2_seconds": round(spark_s, 1),
+    }
     (ROOT / "bench" / "spark-results.json").write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"{args.notes} notes: vertcode batch --jobs 2 {figures['batch_jobs2_notes_per_s']} notes/s "
-          f"({batch_s:.1f} s); vertcode spark local[2] {figures['spark_local2_notes_per_s']} notes/s "
-          f"({spark_s:.1f} s)")
+    print(
+        f"{args.notes} notes: vertcode batch --jobs 2 {figures['batch_jobs2_notes_per_s']} notes/s "
+        f"({batch_s:.1f} s); vertcode spark local[2] {figures['spark_local2_notes_per_s']} notes/s "
+        f"({spark_s:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

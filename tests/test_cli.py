@@ -9,8 +9,9 @@ import sys
 
 from typer.testing import CliRunner
 
-from conftest import NOTES, ROOT
 from vertcode.cli import app
+
+from conftest import NOTES, ROOT
 
 runner = CliRunner()
 SEED4 = str(NOTES / "seed-04.txt")
@@ -29,13 +30,15 @@ def test_code_json_is_the_contract():
     assert data["sha256"] == hashlib.sha256((NOTES / "seed-04.txt").read_bytes()).hexdigest()
     assert data["note"] == SEED4
     assert [(c["code"], c["units"], c["levels"]) for c in data["codes"]] == [
-        ("22513", 1, ["T7"]), ("22515", 2, ["L3", "L4"])]
+        ("22513", 1, ["T7"]),
+        ("22515", 2, ["L3", "L4"]),
+    ]
     line = data["codes"][0]
     assert set(line) == {"code", "units", "levels", "description", "rationale", "modifiers", "review", "evidence"}
     text = (NOTES / "seed-04.txt").read_text()
     for ev in line["evidence"]:
         assert set(ev) == {"start", "end", "text", "label"}
-        assert text[ev["start"]:ev["end"]] == ev["text"]
+        assert text[ev["start"] : ev["end"]] == ev["text"]
     assert [f["kind"] for f in data["flags"]] == ["cross-region-primary"]
     assert data["errors"] == []
 
@@ -70,8 +73,14 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     result = invoke("code", "no-such-note.txt", SEED4, "-f", "jsonl")
     assert result.exit_code == 1
     first, second = (json.loads(x) for x in result.stdout.splitlines())
-    assert first == {"note": "no-such-note.txt", "codes": [], "findings": [], "flags": [],
-                     "errors": ["no such file"], "sha256": None}
+    assert first == {
+        "note": "no-such-note.txt",
+        "codes": [],
+        "findings": [],
+        "flags": [],
+        "errors": ["no such file"],
+        "sha256": None,
+    }
     assert second["codes"][0]["code"] == "22513"
     assert "vertcode: no-such-note.txt: no such file" in result.stderr
     assert "Traceback" not in result.output
@@ -97,9 +106,11 @@ def test_batch_codes_a_folder_recursively_and_summarises(tmp_path):
     result = invoke("batch", str(notes), "--out", str(out))
     assert result.exit_code == 1
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [(d["note"].replace(str(notes), ""), [c["code"] for c in d["codes"]], bool(d["errors"]))
-            for d in lines] == [("/a.txt", ["22510"], False), ("/sub/b.txt", ["22513", "22515"], False),
-                                ("/sub/bad.txt", [], True)]
+    assert [(d["note"].replace(str(notes), ""), [c["code"] for c in d["codes"]], bool(d["errors"])) for d in lines] == [
+        ("/a.txt", ["22510"], False),
+        ("/sub/b.txt", ["22513", "22515"], False),
+        ("/sub/bad.txt", [], True),
+    ]
     assert "3 notes, 3 code lines, 1 flags, 1 errors" in result.stderr
     assert not list(out.parent.glob("*.part")), "no temporary file left behind"
 
@@ -125,13 +136,14 @@ def test_eval_reports_exact_match_and_lists_differences(tmp_path):
     for name in ("seed-01.txt", "seed-04.txt"):
         (corpus / "notes" / name).write_text((NOTES / name).read_text())
     (corpus / "gold.jsonl").write_text(
-        '{"note": "seed-01.txt", "codes": {"22510": 1}}\n'
-        '{"note": "seed-04.txt", "codes": {"22512": 1, "22515": 2}}\n')
+        '{"note": "seed-01.txt", "codes": {"22510": 1}}\n{"note": "seed-04.txt", "codes": {"22512": 1, "22515": 2}}\n'
+    )
     result = invoke("eval", str(corpus))
     assert result.exit_code == 0
     assert "exact match: 1/2 notes (50.0%)" in result.stdout
-    assert "seed-04.txt: expected {22512 x1, 22515 x2}, got {22513 x1, 22515 x2}  [false positive: 22513]" \
-        in result.stdout
+    assert (
+        "seed-04.txt: expected {22512 x1, 22515 x2}, got {22513 x1, 22515 x2}  [false positive: 22513]" in result.stdout
+    )
     report = json.loads(invoke("eval", str(corpus), "--json").stdout)
     assert report["exact"] == 1
     assert report["codes"]["22513"] == {"tp": 0, "fp": 1, "fn": 0, "precision": 0.0, "recall": None}
@@ -142,7 +154,7 @@ def test_eval_bad_gold_is_a_clear_usage_error(tmp_path):
     (tmp_path / "gold.jsonl").write_text('{"note": "a.txt", "codes": {"22510": "one"}}\n')
     result = invoke("eval", str(tmp_path))
     assert result.exit_code == 2
-    assert "gold.jsonl:1: \"codes\" must map each code to a positive whole number of units" in result.stderr
+    assert 'gold.jsonl:1: "codes" must map each code to a positive whole number of units' in result.stderr
 
 
 def test_broken_patterns_file_is_a_clear_error(tmp_path):

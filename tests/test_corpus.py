@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from conftest import CORPUS, NOTES, ROOT
 from vertcode.read.text import decode
 from vertcode.run.evaluate import load_gold, score, sources
+
+from conftest import CORPUS, NOTES, ROOT
 
 GOLD = load_gold(CORPUS)
 
@@ -46,7 +47,7 @@ def test_evidence_offsets_are_exact_in_every_note(results):
         for line in result.codes:
             assert line.evidence, (gold.note, line.code)
             for ev in line.evidence:
-                assert text[ev.start:ev.end] == ev.text, (gold.note, ev)
+                assert text[ev.start : ev.end] == ev.text, (gold.note, ev)
         json.dumps(result.to_dict())
     assert crlf_seen, "the corpus keeps notes with Windows line ends"
 

@@ -7,11 +7,12 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from conftest import NOTES
 from vertcode.cli import app
 from vertcode.read.files import read_notes
 from vertcode.read.formats import documents, sniff
 from vertcode.read.text import NoteError, NoteSource
+
+from conftest import NOTES
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
 MTS = (NOTES / "mtsamples-vertebroplasty.txt").read_text()
@@ -61,25 +62,40 @@ def document_reference(ident, text, content_type="text/plain"):
     from fhir.resources.R4B.documentreference import DocumentReference
 
     data = base64.b64encode(text.encode()).decode()
-    return json.loads(DocumentReference.model_validate({
-        "resourceType": "DocumentReference", "id": ident, "status": "current",
-        "content": [{"attachment": {"contentType": content_type, "data": data}}],
-    }).model_dump_json())
+    return json.loads(
+        DocumentReference.model_validate(
+            {
+                "resourceType": "DocumentReference",
+                "id": ident,
+                "status": "current",
+                "content": [{"attachment": {"contentType": content_type, "data": data}}],
+            }
+        ).model_dump_json()
+    )
 
 
 def code_file(coder, path):
     return coder.code_sources([NoteSource(str(path), path)])
 
 
-@pytest.mark.parametrize("maker, suffix, extractor", [
-    (lambda p: make_docx(p, SEED4), ".docx", "docx"),
-    (lambda p: make_pdf(p, SEED4), ".pdf", "pdf"),
-    (lambda p: make_rtf(p, SEED4), ".rtf", "rtf"),
-    (lambda p: p.write_text(f"<!DOCTYPE html><html><head><style>p{{}}</style><script>var x=1;</script></head>"
-                            f"<body><p>{SEED4}</p></body></html>"), ".html", "html"),
-    (lambda p: p.write_text(hl7_message("MSG1", "ORD-1", SEED4)), ".hl7", "hl7"),
-    (lambda p: p.write_text(json.dumps(document_reference("doc-1", SEED4))), ".json", "fhir+text"),
-])
+@pytest.mark.parametrize(
+    "maker, suffix, extractor",
+    [
+        (lambda p: make_docx(p, SEED4), ".docx", "docx"),
+        (lambda p: make_pdf(p, SEED4), ".pdf", "pdf"),
+        (lambda p: make_rtf(p, SEED4), ".rtf", "rtf"),
+        (
+            lambda p: p.write_text(
+                f"<!DOCTYPE html><html><head><style>p{{}}</style><script>var x=1;</script></head>"
+                f"<body><p>{SEED4}</p></body></html>"
+            ),
+            ".html",
+            "html",
+        ),
+        (lambda p: p.write_text(hl7_message("MSG1", "ORD-1", SEED4)), ".hl7", "hl7"),
+        (lambda p: p.write_text(json.dumps(document_reference("doc-1", SEED4))), ".json", "fhir+text"),
+    ],
+)
 def test_each_format_codes_like_its_plain_text(tmp_path, coder, maker, suffix, extractor):
     path = tmp_path / f"note{suffix}"
     maker(path)
@@ -90,7 +106,7 @@ def test_each_format_codes_like_its_plain_text(tmp_path, coder, maker, suffix, e
     # Offsets refer to the extracted text, which is what a review page shows.
     (note,) = read_notes(NoteSource(str(path), path))
     for ev in (e for line in result.codes for e in line.evidence):
-        assert note.text[ev.start:ev.end] == ev.text
+        assert note.text[ev.start : ev.end] == ev.text
 
 
 def test_a_pdf_named_txt_is_read_as_pdf(tmp_path, coder):
@@ -112,21 +128,31 @@ def test_every_message_of_an_hl7_file_is_a_note(tmp_path, coder):
     path.write_text(hl7_message("MSG1", "ORD-1", SEED4) + "\n" + hl7_message("MSG2", "ORD-2", MTS) + "\n")
     results = list(code_file(coder, path))
     assert [(r.note, r.id, r.code_units()) for r in results] == [
-        (f"{path}#ORD-1", "ORD-1", EXPECTED), (f"{path}#ORD-2", "ORD-2", {"22510": 1})]
+        (f"{path}#ORD-1", "ORD-1", EXPECTED),
+        (f"{path}#ORD-2", "ORD-2", {"22510": 1}),
+    ]
 
 
 def test_every_document_of_a_fhir_bundle_is_a_note(tmp_path, coder):
     from fhir.resources.R4B.bundle import Bundle
 
-    bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": [
-        {"resource": document_reference("a", SEED4)},
-        {"resource": document_reference("b", f"<html><body><pre>{MTS}</pre></body></html>", "text/html")},
-    ]})
+    bundle = Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": document_reference("a", SEED4)},
+                {"resource": document_reference("b", f"<html><body><pre>{MTS}</pre></body></html>", "text/html")},
+            ],
+        }
+    )
     path = tmp_path / "bundle.json"
     path.write_text(bundle.model_dump_json())
     results = list(code_file(coder, path))
     assert [(r.id, r.extractor, r.code_units()) for r in results] == [
-        ("a", "fhir+text", EXPECTED), ("b", "fhir+html", {"22510": 1})]
+        ("a", "fhir+text", EXPECTED),
+        ("b", "fhir+html", {"22510": 1}),
+    ]
 
 
 def test_content_decides_before_the_name():

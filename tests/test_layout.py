@@ -57,9 +57,12 @@ GRAPH = {_module(p): _imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
 @pytest.mark.parametrize("module", sorted(GRAPH))
 def test_a_stage_imports_only_the_stages_below_it(module):
     stage = _stage(module)
-    upward = {name for name in GRAPH[module]
-              if _stage(name) not in {stage, "base", "__init__"} | ALLOWED[stage]
-              or (_stage(name) == "__init__" and name == "vertcode" and module != "vertcode")}
+    upward = {
+        name
+        for name in GRAPH[module]
+        if _stage(name) not in {stage, "base", "__init__"} | ALLOWED[stage]
+        or (_stage(name) == "__init__" and name == "vertcode" and module != "vertcode")
+    }
     assert not upward, f"{module} ({stage}) imports {sorted(upward)}"
 
 
@@ -72,7 +75,7 @@ def test_no_module_imports_in_a_circle():
         if module in done:
             return
         if module in visiting:
-            cycles.append(path[path.index(module):] + [module])
+            cycles.append(path[path.index(module) :] + [module])
             return
         visiting.add(module)
         for name in sorted(edges.get(module, ())):
@@ -86,8 +89,10 @@ def test_no_module_imports_in_a_circle():
 
 
 def test_every_module_is_small_enough_to_hold_in_the_head():
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
-             for p in PACKAGE.rglob("*.py")}
+    sizes = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
     assert max(sizes.values()) < 400, {name: n for name, n in sizes.items() if n >= 400}
 
 

@@ -3,28 +3,31 @@ import pytest
 from vertcode.levels import LevelError, expand, parse, region_of
 
 
-@pytest.mark.parametrize("text, levels", [
-    ("T12", ["T12"]),
-    ("t12", ["T12"]),
-    ("L-1", ["L1"]),
-    ("L 1", ["L1"]),
-    ("(L2)", ["L2"]),
-    ("T12-L1", ["T12", "L1"]),
-    ("T11–L2", ["T11", "T12", "L1", "L2"]),
-    ("T11 through L1", ["T11", "T12", "L1"]),
-    ("T7 to T9", ["T7", "T8", "T9"]),
-    ("L2-4", ["L2", "L3", "L4"]),
-    ("T12/L1", ["T12", "L1"]),
-    ("L4/5", ["L4", "L5"]),
-    ("the twelfth thoracic vertebra", ["T12"]),
-    ("first lumbar vertebral body", ["L1"]),
-    ("sacrum", ["sacrum"]),
-    ("sacral ala", ["sacrum"]),
-    ("L6", ["L6"]),
-    ("T13", ["T13"]),
-    ("C7-T1", ["C7", "T1"]),
-    ("L5-S1", ["L5", "S1"]),
-])
+@pytest.mark.parametrize(
+    "text, levels",
+    [
+        ("T12", ["T12"]),
+        ("t12", ["T12"]),
+        ("L-1", ["L1"]),
+        ("L 1", ["L1"]),
+        ("(L2)", ["L2"]),
+        ("T12-L1", ["T12", "L1"]),
+        ("T11–L2", ["T11", "T12", "L1", "L2"]),
+        ("T11 through L1", ["T11", "T12", "L1"]),
+        ("T7 to T9", ["T7", "T8", "T9"]),
+        ("L2-4", ["L2", "L3", "L4"]),
+        ("T12/L1", ["T12", "L1"]),
+        ("L4/5", ["L4", "L5"]),
+        ("the twelfth thoracic vertebra", ["T12"]),
+        ("first lumbar vertebral body", ["L1"]),
+        ("sacrum", ["sacrum"]),
+        ("sacral ala", ["sacrum"]),
+        ("L6", ["L6"]),
+        ("T13", ["T13"]),
+        ("C7-T1", ["C7", "T1"]),
+        ("L5-S1", ["L5", "S1"]),
+    ],
+)
 def test_parse_every_written_form(text, levels):
     assert parse(text) == levels
 
@@ -49,4 +52,9 @@ def test_not_a_level(text):
 
 def test_regions():
     assert [region_of(x) for x in ("C7", "T13", "L6", "S1", "sacrum")] == [
-        "cervical", "thoracic", "lumbar", "sacral", "sacral"]
+        "cervical",
+        "thoracic",
+        "lumbar",
+        "sacral",
+        "sacral",
+    ]

@@ -9,12 +9,29 @@ from vertcode.patterns import load_descriptions
 DESCRIPTIONS = load_descriptions()
 
 
-def finding(level, technique="vertebroplasty", *, order=None, device=None, source="description",
-            status="treated", laterality=None, described=True):
+def finding(
+    level,
+    technique="vertebroplasty",
+    *,
+    order=None,
+    device=None,
+    source="description",
+    status="treated",
+    laterality=None,
+    described=True,
+):
     ev = Evidence(0, len(level), level, "LEVEL")
-    return Finding(level=level, status=status, technique=technique, device=device,
-                   laterality=laterality, evidence=[ev], technique_source=source,
-                   described=described, order=order if order is not None else 0)
+    return Finding(
+        level=level,
+        status=status,
+        technique=technique,
+        device=device,
+        laterality=laterality,
+        evidence=[ev],
+        technique_source=source,
+        described=described,
+        order=order if order is not None else 0,
+    )
 
 
 def run(*findings, **extra):
@@ -37,8 +54,9 @@ def test_title_kyphoplasty_without_cavity_in_description_is_vertebroplasty():
 
 
 def test_title_vertebroplasty_with_a_cavity_in_the_description_is_augmentation_and_flagged():
-    retitled = Finding(**{**finding("T8", "augmentation", device="balloon", source="device").__dict__,
-                          "titled": "vertebroplasty"})
+    retitled = Finding(
+        **{**finding("T8", "augmentation", device="balloon", source="device").__dict__, "titled": "vertebroplasty"}
+    )
     codes, flags, lines = run(retitled)
     assert codes == {"22513": 1}
     assert flags == {"technique-conflict"}
@@ -54,21 +72,27 @@ def test_augmentation_named_without_device_or_description_is_kept_and_flagged():
 
 
 # Rules 2 and 4: one primary per family, one add-on unit per extra body.
-@pytest.mark.parametrize("levels, expected", [
-    (["T5"], {"22510": 1}),
-    (["L2", "L6"], {"22511": 1, "22512": 1}),
-    (["T4", "T6", "T8"], {"22510": 1, "22512": 2}),
-    (["C2"], {"22510": 1}),
-])
+@pytest.mark.parametrize(
+    "levels, expected",
+    [
+        (["T5"], {"22510": 1}),
+        (["L2", "L6"], {"22511": 1, "22512": 1}),
+        (["T4", "T6", "T8"], {"22510": 1, "22512": 2}),
+        (["C2"], {"22510": 1}),
+    ],
+)
 def test_vertebroplasty_units(levels, expected):
     assert run(*(finding(x) for x in levels))[0] == expected
 
 
-@pytest.mark.parametrize("levels, expected", [
-    (["T7"], {"22513": 1}),
-    (["L1", "L2"], {"22514": 1, "22515": 1}),
-    (["T9", "T10", "T11"], {"22513": 1, "22515": 2}),
-])
+@pytest.mark.parametrize(
+    "levels, expected",
+    [
+        (["T7"], {"22513": 1}),
+        (["L1", "L2"], {"22514": 1, "22515": 1}),
+        (["T9", "T10", "T11"], {"22513": 1, "22515": 2}),
+    ],
+)
 def test_augmentation_units(levels, expected):
     assert run(*(finding(x, "augmentation", device="balloon") for x in levels))[0] == expected
 
@@ -131,14 +155,19 @@ def test_cervical_augmentation_is_22899():
 
 
 # Rule 9: sacroplasty.
-@pytest.mark.parametrize("sides, code, flags", [
-    (["bilateral"], "0201T", set()),
-    (["left", "right"], "0201T", set()),
-    (["right"], "0200T", set()),
-    ([None], "0200T", {"sacroplasty-laterality-missing"}),
-])
+@pytest.mark.parametrize(
+    "sides, code, flags",
+    [
+        (["bilateral"], "0201T", set()),
+        (["left", "right"], "0201T", set()),
+        (["right"], "0200T", set()),
+        ([None], "0200T", {"sacroplasty-laterality-missing"}),
+    ],
+)
 def test_sacroplasty_by_side(sides, code, flags):
-    found = [finding(level, "sacroplasty", laterality=side) for level, side in zip(["sacrum", "S1"], sides, strict=False)]
+    found = [
+        finding(level, "sacroplasty", laterality=side) for level, side in zip(["sacrum", "S1"], sides, strict=False)
+    ]
     got_codes, got_flags, _ = run(*found)
     assert got_codes == {code: 1}
     assert got_flags == flags
@@ -173,11 +202,16 @@ def test_title_only_levels_are_flagged():
 def test_included_services_are_named_in_the_rationale_not_coded():
     guidance = Evidence(5, 17, "fluoroscopic", "GUIDANCE")
     venogram = Evidence(20, 28, "venogram", "INCLUDED")
-    codes, flags, lines = run(finding("L2"), included=[("imaging guidance", guidance), ("venography", venogram)],
-                              biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))])
+    codes, flags, lines = run(
+        finding("L2"),
+        included=[("imaging guidance", guidance), ("venography", venogram)],
+        biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))],
+    )
     assert codes == {"22511": 1} and flags == set()
-    assert "Included, not reported separately (rule 10): imaging guidance, venography and bone biopsy " \
-           "of a treated level." in lines[0].rationale
+    assert (
+        "Included, not reported separately (rule 10): imaging guidance, venography and bone biopsy "
+        "of a treated level." in lines[0].rationale
+    )
     assert {guidance, venogram} <= set(lines[0].evidence)
 
 
@@ -198,8 +232,9 @@ def test_biopsy_of_another_level_is_20225_xs():
 
 
 def test_biopsy_of_a_treated_level_is_included():
-    codes, flags, _ = run(finding("T12", "augmentation", device="balloon"),
-                          biopsies=[(Evidence(40, 46, "biopsy", "BIOPSY"), ("T12",))])
+    codes, flags, _ = run(
+        finding("T12", "augmentation", device="balloon"), biopsies=[(Evidence(40, 46, "biopsy", "BIOPSY"), ("T12",))]
+    )
     assert codes == {"22513": 1} and flags == set()
 
 
@@ -211,38 +246,48 @@ def test_biopsy_alone_is_not_coded_here():
 def sedated(minutes, observer=True, anesthesia=False):
     from vertcode.model import Sedation
 
-    return Sedation(evidence=[Evidence(0, 17, "moderate sedation", "SEDATION")], minutes=minutes,
-                    observer=[Evidence(20, 48, "independent trained observer", "OBSERVER")] if observer else [],
-                    anesthesia=[Evidence(50, 68, "general anesthesia", "ANESTHESIA_CARE")] if anesthesia else [])
+    return Sedation(
+        evidence=[Evidence(0, 17, "moderate sedation", "SEDATION")],
+        minutes=minutes,
+        observer=[Evidence(20, 48, "independent trained observer", "OBSERVER")] if observer else [],
+        anesthesia=[Evidence(50, 68, "general anesthesia", "ANESTHESIA_CARE")] if anesthesia else [],
+    )
 
 
-@pytest.mark.parametrize("minutes, expected", [
-    (9, {}),
-    (10, {"99152": 1}),
-    (22, {"99152": 1}),
-    (23, {"99152": 1, "99153": 1}),
-    (37, {"99152": 1, "99153": 1}),
-    (38, {"99152": 1, "99153": 2}),
-    (52, {"99152": 1, "99153": 2}),
-    (53, {"99152": 1, "99153": 3}),
-])
+@pytest.mark.parametrize(
+    "minutes, expected",
+    [
+        (9, {}),
+        (10, {"99152": 1}),
+        (22, {"99152": 1}),
+        (23, {"99152": 1, "99153": 1}),
+        (37, {"99152": 1, "99153": 1}),
+        (38, {"99152": 1, "99153": 2}),
+        (52, {"99152": 1, "99153": 2}),
+        (53, {"99152": 1, "99153": 3}),
+    ],
+)
 def test_sedation_units_follow_intraservice_time(minutes, expected):
     codes, flags, _ = run(finding("L2"), sedation=sedated(minutes))
     assert {c: u for c, u in codes.items() if c.startswith("99")} == expected
     assert flags == set()
 
 
-@pytest.mark.parametrize("minutes, observer, missing", [
-    (None, True, "without the intra-service time:"),
-    (30, False, "without an independent trained observer:"),
-    (None, False, "without the intra-service time and an independent trained observer:"),
-])
+@pytest.mark.parametrize(
+    "minutes, observer, missing",
+    [
+        (None, True, "without the intra-service time:"),
+        (30, False, "without an independent trained observer:"),
+        (None, False, "without the intra-service time and an independent trained observer:"),
+    ],
+)
 def test_sedation_without_time_or_observer_is_flagged_not_coded(minutes, observer, missing):
     codes, flags, _ = run(finding("L2"), sedation=sedated(minutes, observer))
     assert codes == {"22511": 1}
     assert flags == {"sedation-time-missing"}
-    flag = code_note(Extraction(findings=[finding("L2")], sedation=sedated(minutes, observer),
-                                cement_documented=True), DESCRIPTIONS)[1][0]
+    flag = code_note(
+        Extraction(findings=[finding("L2")], sedation=sedated(minutes, observer), cement_documented=True), DESCRIPTIONS
+    )[1][0]
     assert missing in flag.message
 
 

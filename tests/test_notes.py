@@ -8,12 +8,15 @@ from vertcode.read.text import NoteError, NoteSource, decode
 TEXT = "Vertebroplasty at T5 – cement.\r\nNo complications."
 
 
-@pytest.mark.parametrize("data", [
-    TEXT.encode("utf-8"),
-    codecs.BOM_UTF8 + TEXT.encode("utf-8"),
-    TEXT.encode("utf-16"),
-    TEXT.encode("cp1252"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),
+        TEXT.encode("cp1252"),
+    ],
+)
 def test_decodes_common_encodings_keeping_line_ends(data):
     assert decode(data, "n.txt") == TEXT
 

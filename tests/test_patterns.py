@@ -4,8 +4,9 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
 from vertcode.patterns import PatternError, load
+
+from conftest import ROOT
 
 
 @pytest.fixture
@@ -21,17 +22,32 @@ def test_bundled_patterns_load():
     assert loaded.descriptions["22513"].startswith("Percutaneous vertebral augmentation")
 
 
-@pytest.mark.parametrize("file, line, message", [
-    ("terms.jsonl", '{"label": "DEVICE", "id": "x"}', 'give exactly one of "phrase" or "regex"'),
-    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "regex": "cannula(s"}', "invalid regex (missing ), unterminated"),
-    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "regex": "x", "fuzzy": true}', '"fuzzy" and "case" apply to a "phrase"'),
-    ("terms.jsonl", '{"label": "TECHNIQUE", "id": "kypho", "phrase": "kypho"}', "a TECHNIQUE id must be one of"),
-    ("terms.jsonl", '{"label": "DEVICE", "id": "x", "phrase": "x", "colour": 1}', "unknown key(s) ['colour']"),
-    ("terms.jsonl", "{not json", "invalid JSON"),
-    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": ["T12"]}', '"regex" must be a non-empty string'),
-    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": "T?"}', "the regex matches an empty string"),
-    ("levels.jsonl", '{"label": "LEVEL", "id": "level", "pattern": [{"ORTH": "T12"}]}', "unknown key(s) ['pattern']"),
-])
+@pytest.mark.parametrize(
+    "file, line, message",
+    [
+        ("terms.jsonl", '{"label": "DEVICE", "id": "x"}', 'give exactly one of "phrase" or "regex"'),
+        (
+            "terms.jsonl",
+            '{"label": "DEVICE", "id": "x", "regex": "cannula(s"}',
+            "invalid regex (missing ), unterminated",
+        ),
+        (
+            "terms.jsonl",
+            '{"label": "DEVICE", "id": "x", "regex": "x", "fuzzy": true}',
+            '"fuzzy" and "case" apply to a "phrase"',
+        ),
+        ("terms.jsonl", '{"label": "TECHNIQUE", "id": "kypho", "phrase": "kypho"}', "a TECHNIQUE id must be one of"),
+        ("terms.jsonl", '{"label": "DEVICE", "id": "x", "phrase": "x", "colour": 1}', "unknown key(s) ['colour']"),
+        ("terms.jsonl", "{not json", "invalid JSON"),
+        ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": ["T12"]}', '"regex" must be a non-empty string'),
+        ("levels.jsonl", '{"label": "LEVEL", "id": "level", "regex": "T?"}', "the regex matches an empty string"),
+        (
+            "levels.jsonl",
+            '{"label": "LEVEL", "id": "level", "pattern": [{"ORTH": "T12"}]}',
+            "unknown key(s) ['pattern']",
+        ),
+    ],
+)
 def test_bad_line_names_file_and_line(patterns, file, line, message):
     path = patterns / file
     count = len(path.read_text().splitlines())
@@ -53,7 +69,9 @@ def test_bad_context_rule_is_named(patterns):
 def test_bad_section_scope_is_named(patterns):
     path = patterns / "sections.json"
     path.write_text('{"sections": [{"literal": "ebl:", "category": "other", "role": "excluded", "scope": "word"}]}')
-    with pytest.raises(PatternError, match=r"sections\[0\] \('ebl:'\): scope is \"section\", \"paragraph\" or \"line\""):
+    with pytest.raises(
+        PatternError, match=r"sections\[0\] \('ebl:'\): scope is \"section\", \"paragraph\" or \"line\""
+    ):
         load(patterns)
 
 

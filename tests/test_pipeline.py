@@ -19,7 +19,7 @@ def assert_offsets_hold(result, text):
     spans += [e for f in result.findings for e in f.evidence]
     spans += [e for f in result.flags for e in f.evidence]
     for ev in spans:
-        assert text[ev.start:ev.end] == ev.text, ev
+        assert text[ev.start : ev.end] == ev.text, ev
 
 
 SEEDS = {
@@ -48,62 +48,83 @@ def test_seed_04_cites_levels_curette_and_guidance(code):
     assert (addon.code, addon.units, addon.levels) == ("22515", 2, ["L3", "L4"])
     cited = {(e.label, e.text) for e in primary.evidence}
     assert {("LEVEL", "T7"), ("DEVICE", "curette"), ("GUIDANCE", "CT guidance")} <= cited
-    assert {("LEVEL", "L3"), ("LEVEL", "L4"), ("REPEAT", "same procedure")} <= {(e.label, e.text) for e in addon.evidence}
+    assert {("LEVEL", "L3"), ("LEVEL", "L4"), ("REPEAT", "same procedure")} <= {
+        (e.label, e.text) for e in addon.evidence
+    }
     t7 = text.index("T7")
     assert any(e.start == t7 and e.end == t7 + 2 for e in primary.evidence)
     assert [f.kind for f in result.flags] == ["cross-region-primary"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Kyphoplasty with balloon at T12-L1. Cement injected.", {"22513": 1, "22515": 1}),
-    ("Kyphoplasty with balloon at T12/L1. Cement injected.", {"22513": 1, "22515": 1}),
-    ("Balloon kyphoplasty of L-1 with cement.", {"22514": 1}),
-    ("Balloon kyphoplasty of L 1 with cement.", {"22514": 1}),
-    ("Kyphoplasty with balloon at T12- L1. Cement injected.", {"22513": 1, "22515": 1}),
-    ("Vertebroplasty T 11 - L 1 with cement.", {"22510": 1, "22512": 2}),
-    ("Vertebroplasty of T-11 to L1 with cement.", {"22510": 1, "22512": 2}),
-    ("Vertebroplasty T11  to  L1 with cement.", {"22510": 1, "22512": 2}),  # padded with spaces
-    ("Balloon kyphoplasty T11–L2 with 3cc PMMA each.", {"22513": 1, "22515": 3}),
-    ("Vertebroplasty (L2) through an 11-gauge needle, 3cc PMMA.", {"22511": 1}),
-    ("vertebroplasty at t12 with cement", {"22510": 1}),
-    ("Vertebroplasty L2-4 with cement through 11-gauge needles.", {"22511": 1, "22512": 2}),
-    ("Vertebroplasty T11 through L1 with cement.", {"22510": 1, "22512": 2}),
-    ("Vertebroplasty T7 to T9 with cement.", {"22510": 1, "22512": 2}),
-    ("Vertebroplasty of L2, L3, and L4 with cement.", {"22511": 1, "22512": 2}),
-    ("Cement vertebroplasty of the twelfth thoracic vertebra.", {"22510": 1}),
-    ("Balloon kyphoplasty of the first lumbar vertebral body, 4 mL cement.", {"22514": 1}),
-    ("Six lumbar-type vertebrae. Vertebroplasty of L6 with cement.", {"22511": 1}),
-    ("Thirteen rib-bearing vertebrae. Balloon kyphoplasty of T13.", {"22513": 1}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Kyphoplasty with balloon at T12-L1. Cement injected.", {"22513": 1, "22515": 1}),
+        ("Kyphoplasty with balloon at T12/L1. Cement injected.", {"22513": 1, "22515": 1}),
+        ("Balloon kyphoplasty of L-1 with cement.", {"22514": 1}),
+        ("Balloon kyphoplasty of L 1 with cement.", {"22514": 1}),
+        ("Kyphoplasty with balloon at T12- L1. Cement injected.", {"22513": 1, "22515": 1}),
+        ("Vertebroplasty T 11 - L 1 with cement.", {"22510": 1, "22512": 2}),
+        ("Vertebroplasty of T-11 to L1 with cement.", {"22510": 1, "22512": 2}),
+        ("Vertebroplasty T11  to  L1 with cement.", {"22510": 1, "22512": 2}),  # padded with spaces
+        ("Balloon kyphoplasty T11–L2 with 3cc PMMA each.", {"22513": 1, "22515": 3}),
+        ("Vertebroplasty (L2) through an 11-gauge needle, 3cc PMMA.", {"22511": 1}),
+        ("vertebroplasty at t12 with cement", {"22510": 1}),
+        ("Vertebroplasty L2-4 with cement through 11-gauge needles.", {"22511": 1, "22512": 2}),
+        ("Vertebroplasty T11 through L1 with cement.", {"22510": 1, "22512": 2}),
+        ("Vertebroplasty T7 to T9 with cement.", {"22510": 1, "22512": 2}),
+        ("Vertebroplasty of L2, L3, and L4 with cement.", {"22511": 1, "22512": 2}),
+        ("Cement vertebroplasty of the twelfth thoracic vertebra.", {"22510": 1}),
+        ("Balloon kyphoplasty of the first lumbar vertebral body, 4 mL cement.", {"22514": 1}),
+        ("Six lumbar-type vertebrae. Vertebroplasty of L6 with cement.", {"22511": 1}),
+        ("Thirteen rib-bearing vertebrae. Balloon kyphoplasty of T13.", {"22513": 1}),
+    ],
+)
 def test_levels_in_every_written_form(code, text, expected):
     result = code(text)
     assert codes(result) == expected
     assert_offsets_hold(result, text)
 
 
-@pytest.mark.parametrize("text", [
-    "Vertebroplasty at T12 with cement. T2-weighted images show an L5 nerve root, an L4-5 disc and "
-    "the T3 - 4 facets; a selective L3 block and transforaminal L2 injection are planned.",
-    # Not a level: inside another word, or an unspaced slash (the disc's notation).
-    "Vertebroplasty at T12 with cement. AT12 and xL1 are codes, and L4/5 is a disc.",
-    "Vertebroplasty at T12 with cement; no cement reached the L5-S1  disc or the L4\tforamen.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vertebroplasty at T12 with cement. T2-weighted images show an L5 nerve root, an L4-5 disc and "
+        "the T3 - 4 facets; a selective L3 block and transforaminal L2 injection are planned.",
+        # Not a level: inside another word, or an unspaced slash (the disc's notation).
+        "Vertebroplasty at T12 with cement. AT12 and xL1 are codes, and L4/5 is a disc.",
+        "Vertebroplasty at T12 with cement; no cement reached the L5-S1  disc or the L4\tforamen.",
+    ],
+)
 def test_sequences_nerves_discs_and_codes_are_not_levels(code, text):
     result = code(text)
     assert codes(result) == {"22510": 1}
     assert [f.level for f in result.findings] == ["T12"]
 
 
-@pytest.mark.parametrize("text, expected, level, status", [
-    ("Balloon kyphoplasty at L1 with cement. Prior kyphoplasty at L3 in 2019.", {"22514": 1}, "L3", "historical"),
-    # A year alone dates the work, written plainly or in brackets.
-    ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 in 2018.", {"22510": 1}, "L3", "historical"),
-    ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 (2018).", {"22510": 1}, "L3", "historical"),
-    ("Vertebroplasty at T10 with cement at 1430. Kyphoplasty at L3 (2018).", {"22510": 1}, "T10", "treated"),
-    ("Vertebroplasty at T7 with cement. Kyphoplasty at T9 may be needed if pain persists.", {"22510": 1}, "T9", "planned"),
-    ("Vertebroplasty at T10 with cement. L2 was not treated.", {"22510": 1}, "L2", "negated"),
-    ("Unable to access the T8 pedicle; no cement injected. Vertebroplasty at T9 with cement.", {"22510": 1}, "T8", "aborted"),
-])
+@pytest.mark.parametrize(
+    "text, expected, level, status",
+    [
+        ("Balloon kyphoplasty at L1 with cement. Prior kyphoplasty at L3 in 2019.", {"22514": 1}, "L3", "historical"),
+        # A year alone dates the work, written plainly or in brackets.
+        ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 in 2018.", {"22510": 1}, "L3", "historical"),
+        ("Vertebroplasty at T10 with cement. Kyphoplasty at L3 (2018).", {"22510": 1}, "L3", "historical"),
+        ("Vertebroplasty at T10 with cement at 1430. Kyphoplasty at L3 (2018).", {"22510": 1}, "T10", "treated"),
+        (
+            "Vertebroplasty at T7 with cement. Kyphoplasty at T9 may be needed if pain persists.",
+            {"22510": 1},
+            "T9",
+            "planned",
+        ),
+        ("Vertebroplasty at T10 with cement. L2 was not treated.", {"22510": 1}, "L2", "negated"),
+        (
+            "Unable to access the T8 pedicle; no cement injected. Vertebroplasty at T9 with cement.",
+            {"22510": 1},
+            "T8",
+            "aborted",
+        ),
+    ],
+)
 def test_context_keeps_untreated_levels_out(code, text, expected, level, status):
     result = code(text)
     assert codes(result) == expected
@@ -118,17 +139,21 @@ def test_aborted_level_is_flagged_with_its_evidence(code):
 
 
 def test_levels_only_in_indications_or_findings_are_not_treated(code):
-    text = ("INDICATIONS: Fractures at T10, T12 and L3 on MRI.\n"
-            "FINDINGS: L3 edema.\n"
-            "PROCEDURE: Balloon kyphoplasty at T12 with 3 cc PMMA.\n")
+    text = (
+        "INDICATIONS: Fractures at T10, T12 and L3 on MRI.\n"
+        "FINDINGS: L3 edema.\n"
+        "PROCEDURE: Balloon kyphoplasty at T12 with 3 cc PMMA.\n"
+    )
     result = code(text)
     assert codes(result) == {"22513": 1}
     assert statuses(result) == {"T12": "treated", "T10": "mentioned", "L3": "mentioned"}
 
 
 def test_abbreviation_defined_in_the_note_is_read_as_its_long_form(code):
-    text = ("Percutaneous vertebral augmentation (PVA) was performed at L1 with a cavity creation device "
-            "and cement. PVA was then performed at L2 through bilateral cannulas with an osteotome.")
+    text = (
+        "Percutaneous vertebral augmentation (PVA) was performed at L1 with a cavity creation device "
+        "and cement. PVA was then performed at L2 through bilateral cannulas with an osteotome."
+    )
     result = code(text)
     assert codes(result) == {"22514": 1, "22515": 1}
     l2 = next(f for f in result.findings if f.level == "L2")
@@ -136,16 +161,17 @@ def test_abbreviation_defined_in_the_note_is_read_as_its_long_form(code):
 
 
 def test_inflatable_bone_tamp_abbreviation_is_a_device(code):
-    text = ("An inflatable bone tamp (IBT) was used at L3. Bilateral needles were placed at L4, "
-            "the IBT inflated and cement injected.")
+    text = (
+        "An inflatable bone tamp (IBT) was used at L3. Bilateral needles were placed at L4, "
+        "the IBT inflated and cement injected."
+    )
     result = code(text)
     assert codes(result) == {"22514": 1, "22515": 1}
     assert {f.device for f in result.findings if f.status == "treated"} == {"balloon"}
 
 
 def test_wrapped_lines_do_not_break_phrases(code):
-    text = ("Vertebroplasty at L1 and L3 through 11-gauge needles with PMMA. The intervening L2 was not\n"
-            "treated.")
+    text = "Vertebroplasty at L1 and L3 through 11-gauge needles with PMMA. The intervening L2 was not\ntreated."
     result = code(text)
     assert codes(result) == {"22511": 1, "22512": 1}
     assert statuses(result)["L2"] == "negated"
@@ -164,8 +190,14 @@ def test_finding_fields_follow_the_contract(code):
     text = "Bilateral transpedicular needles at T7; a balloon was inflated and cement injected."
     finding = code(text).findings[0].to_dict()
     assert finding == {
-        "level": "T7", "technique": "augmentation", "device": "balloon", "approach": "transpedicular",
-        "laterality": "bilateral", "status": "treated", "evidence": finding["evidence"]}
+        "level": "T7",
+        "technique": "augmentation",
+        "device": "balloon",
+        "approach": "transpedicular",
+        "laterality": "bilateral",
+        "status": "treated",
+        "evidence": finding["evidence"],
+    }
     assert {e["label"] for e in finding["evidence"]} >= {"LEVEL", "DEVICE", "APPROACH", "LATERALITY"}
 
 
@@ -177,10 +209,12 @@ def test_crlf_offsets_refer_to_the_text_as_given(code):
 
 
 def test_unchecked_boxes_are_not_read(code):
-    text = ("Procedure: [X] Vertebroplasty  [ ] Balloon kyphoplasty\n"
-            "Levels treated: L2\n"
-            "Cavity creation: [ ] balloon  [ ] curette  [X] none\n"
-            "Needles placed bilaterally and cement injected.\n")
+    text = (
+        "Procedure: [X] Vertebroplasty  [ ] Balloon kyphoplasty\n"
+        "Levels treated: L2\n"
+        "Cavity creation: [ ] balloon  [ ] curette  [X] none\n"
+        "Needles placed bilaterally and cement injected.\n"
+    )
     assert codes(code(text)) == {"22511": 1}
 
 
@@ -203,8 +237,11 @@ def test_sections_and_the_section_of_a_token(coder):
 
     text = "Spine note\nINDICATIONS: T12 fracture.\nProcedure\nVertebroplasty at T12 with cement."
     doc = coder.nlp(text)
-    assert [(s.category, doc[s.title_start:s.title_end].text) for s in doc._.sections] == [
-        (None, ""), ("indications", "INDICATIONS:"), ("heading", "Procedure")]
+    assert [(s.category, doc[s.title_start : s.title_end].text) for s in doc._.sections] == [
+        (None, ""),
+        ("indications", "INDICATIONS:"),
+        ("heading", "Procedure"),
+    ]
     first_t12, last_t12 = [t.i for t in doc if t.text == "T12"]
     index = SectionIndex(doc)
     assert index.of(first_t12) is doc._.sections[1]

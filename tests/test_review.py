@@ -9,19 +9,25 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from conftest import NOTES
 from vertcode.cli import app
 from vertcode.write.pages import page_name, render_index, render_note
 
+from conftest import NOTES
+
 SEED4 = (NOTES / "seed-04.txt").read_text()
-HOSTILE = ("PROCEDURE: Balloon kyphoplasty at T12 <script>document.title='pwned';"
-           "document.body.setAttribute('data-pwned','1')</script> with <b>cement</b> & PMMA.\n"
-           "<img src=x onerror=\"document.title='pwned'\">")
+HOSTILE = (
+    "PROCEDURE: Balloon kyphoplasty at T12 <script>document.title='pwned';"
+    "document.body.setAttribute('data-pwned','1')</script> with <b>cement</b> & PMMA.\n"
+    "<img src=x onerror=\"document.title='pwned'\">"
+)
 
 
 def evidence_of(result):
-    return ({e for c in result.codes for e in c.evidence} | {e for f in result.findings for e in f.evidence}
-            | {e for f in result.flags for e in f.evidence})
+    return (
+        {e for c in result.codes for e in c.evidence}
+        | {e for f in result.findings for e in f.evidence}
+        | {e for f in result.flags for e in f.evidence}
+    )
 
 
 def test_every_evidence_span_is_on_the_page_with_its_offsets(code):
@@ -31,25 +37,35 @@ def test_every_evidence_span_is_on_the_page_with_its_offsets(code):
     assert {(int(s), int(e)) for _, s, e in listed} == {(ev.start, ev.end) for ev in evidence_of(result)}
     for ident, start, end in listed:
         # The span's marked segments spell exactly its text.
-        segments = re.findall(rf'<mark [^>]*data-span="[^"]*\b{ident}\b[^"]*"[^>]*>(.*?)(?:<span class="tag">|</mark>)',
-                              page)
-        assert html.unescape("".join(segments)) == SEED4[int(start):int(end)]
+        segments = re.findall(
+            rf'<mark [^>]*data-span="[^"]*\b{ident}\b[^"]*"[^>]*>(.*?)(?:<span class="tag">|</mark>)', page
+        )
+        assert html.unescape("".join(segments)) == SEED4[int(start) : int(end)]
 
 
 def test_the_code_panel_shows_code_units_levels_and_review(code):
     page = render_note(code(SEED4), SEED4)
-    rows = re.findall(r'<tr data-spans="([^"]+)" data-code="(\d+)"><td><b>\d+</b></td><td>(\d+)</td><td>([^<]*)</td>',
-                      page)
+    rows = re.findall(
+        r'<tr data-spans="([^"]+)" data-code="(\d+)"><td><b>\d+</b></td><td>(\d+)</td><td>([^<]*)</td>', page
+    )
     assert [(c, u, lv) for _, c, u, lv in rows] == [("22513", "1", "T7"), ("22515", "2", "L3 L4")]
     assert "cross-region-primary" in page and "<span class=review>review</span>" in page
 
 
 def test_the_seed_4_page_highlights_levels_curette_and_guidance(code):
     page = render_note(code(SEED4), SEED4)
-    marked = {(html.unescape(text), label) for label, text in
-              re.findall(r'<mark [^>]*data-label="([A-Z_]+)"[^>]*>([^<]*)', page)}
-    assert {("T7", "LEVEL"), ("L3", "LEVEL"), ("L4", "LEVEL"), ("curette", "DEVICE"),
-            ("fluoroscopic", "GUIDANCE"), ("CT guidance", "GUIDANCE")} <= marked
+    marked = {
+        (html.unescape(text), label)
+        for label, text in re.findall(r'<mark [^>]*data-label="([A-Z_]+)"[^>]*>([^<]*)', page)
+    }
+    assert {
+        ("T7", "LEVEL"),
+        ("L3", "LEVEL"),
+        ("L4", "LEVEL"),
+        ("curette", "DEVICE"),
+        ("fluoroscopic", "GUIDANCE"),
+        ("CT guidance", "GUIDANCE"),
+    } <= marked
 
 
 def test_context_is_labelled(code):
@@ -74,8 +90,10 @@ def test_page_is_self_contained(code):
 
 
 def test_index_lists_and_links_every_note(tmp_path, code):
-    results = [code(SEED4, "a/seed-04.txt").to_dict(), {"note": "bad.txt", "codes": [], "flags": [],
-                                                          "errors": ["no such file"]}]
+    results = [
+        code(SEED4, "a/seed-04.txt").to_dict(),
+        {"note": "bad.txt", "codes": [], "flags": [], "errors": ["no such file"]},
+    ]
     (tmp_path / page_name("a/seed-04.txt")).write_text("page")
     page = render_index(results, tmp_path)
     assert f'<a href="{page_name("a/seed-04.txt")}">a/seed-04.txt</a>' in page
@@ -100,13 +118,22 @@ def test_batch_writes_a_page_per_note_and_an_index(tmp_path):
     run = CliRunner().invoke(app, ["batch", str(notes), "--out", str(tmp_path / "o.jsonl"), "--html-dir", str(pages)])
     assert run.exit_code == 0
     assert sorted(p.name for p in pages.iterdir()) == sorted(
-        ["index.html", page_name(str(notes / "seed-01.txt")), page_name(str(notes / "seed-04.txt"))])
+        ["index.html", page_name(str(notes / "seed-01.txt")), page_name(str(notes / "seed-04.txt"))]
+    )
     assert "22510 x1" in (pages / "index.html").read_text()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="chromium is installed by .ci/run")
@@ -119,8 +146,12 @@ def test_in_a_real_browser(tmp_path_factory, code):
         pages[name].write_text(render_note(code(text, name), text), encoding="utf-8")
 
     def chromium(*args):
-        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={folder / 'profile'}", *args],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={folder / 'profile'}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     dom = chromium("--dump-dom", "--virtual-time-budget=2000", pages["seed-04"].as_uri()).stdout
     assert 'data-code="22513"' in dom and 'data-code="22515"' in dom

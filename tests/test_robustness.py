@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import NOTES, ROOT
 from vertcode.cli import app
 from vertcode.read.text import NoteError, decode
+
+from conftest import NOTES, ROOT
 
 SEED = (NOTES / "seed-04.txt").read_text()
 CORPUS_TEXTS = [p.read_bytes().decode("utf-8-sig", errors="replace") for p in sorted(NOTES.glob("*.txt"))]
@@ -25,9 +26,12 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 def check_result(result, text):
     """The invariants of every answer: no error, exact offsets, valid JSON."""
     assert result.errors == []
-    for ev in ([e for c in result.codes for e in c.evidence] + [e for f in result.findings for e in f.evidence]
-               + [e for f in result.flags for e in f.evidence]):
-        assert text[ev.start:ev.end] == ev.text
+    for ev in (
+        [e for c in result.codes for e in c.evidence]
+        + [e for f in result.findings for e in f.evidence]
+        + [e for f in result.flags for e in f.evidence]
+    ):
+        assert text[ev.start : ev.end] == ev.text
     json.loads(json.dumps(result.to_dict()))
 
 
@@ -55,11 +59,11 @@ def mutated_notes(draw):
         at = draw(st.integers(0, len(text)))
         choice = draw(st.sampled_from(["cut", "insert", "upper", "newline", "crlf"]))
         if choice == "cut":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
         elif choice == "insert":
             text = text[:at] + draw(st.text(max_size=20)) + text[at:]
         elif choice == "upper":
-            text = text[:at] + text[at:at + 80].upper() + text[at + 80:]
+            text = text[:at] + text[at : at + 80].upper() + text[at + 80 :]
         elif choice == "newline":
             text = text[:at] + "\n" + text[at:]
         else:
@@ -73,8 +77,9 @@ def test_mutated_corpus_notes_are_coded_without_error(coder, text):
     check_result(coder.code_text(text), text)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=2000), fmt=st.sampled_from(["json", "jsonl", "csv", "table"]))
 def test_the_command_line_answers_any_input(coder, data, fmt):
     with mock.patch("vertcode.cli._coder", return_value=coder):
@@ -145,8 +150,12 @@ def test_a_killed_batch_resumes_with_nothing_lost_or_doubled(tmp_path):
 
     out = tmp_path / "out.jsonl"
     part = tmp_path / "out.jsonl.part"
-    process = subprocess.Popen(_batch(str(notes), "--out", str(out), "--jobs", "2"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        _batch(str(notes), "--out", str(out), "--jobs", "2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not part.exists() or part.read_text().count("\n") < 40):
         time.sleep(0.05)

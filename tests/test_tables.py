@@ -6,11 +6,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import NOTES
 from vertcode.cli import app
 from vertcode.read.files import read_notes
 from vertcode.read.tables import TableError, read_table
 from vertcode.read.text import NoteError
+
+from conftest import NOTES
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
 SEED1 = (NOTES / "seed-01.txt").read_text()
@@ -25,19 +26,22 @@ def write_csv(path, rows, header=("id", "text")):
 
 def test_csv_with_quoted_multiline_text_missing_text_and_numeric_ids(tmp_path):
     table = tmp_path / "notes.csv"
-    write_csv(table, [(101, "PROCEDURE:\nBalloon kyphoplasty, \"T7\", with curette,\ncement injected."),
-                      (102, ""), ("A-7", SEED1)])
+    write_csv(
+        table,
+        [(101, 'PROCEDURE:\nBalloon kyphoplasty, "T7", with curette,\ncement injected.'), (102, ""), ("A-7", SEED1)],
+    )
     sources = list(read_table(table))
     assert [s.id for s in sources] == ["101", "102", "A-7"]  # CSV has no types: ids stay as written
-    assert read_notes(sources[0])[0].text.startswith("PROCEDURE:\nBalloon kyphoplasty, \"T7\"")
+    assert read_notes(sources[0])[0].text.startswith('PROCEDURE:\nBalloon kyphoplasty, "T7"')
     with pytest.raises(NoteError, match="^102: no text in this row$"):
         read_notes(sources[1])
 
 
 def test_jsonl_keeps_id_types_and_reports_bad_lines(tmp_path):
     table = tmp_path / "notes.jsonl"
-    table.write_text(json.dumps({"id": 7, "text": SEED1}) + "\n{not json\n"
-                     + json.dumps({"id": 8.0, "text": None}) + "\n")
+    table.write_text(
+        json.dumps({"id": 7, "text": SEED1}) + "\n{not json\n" + json.dumps({"id": 8.0, "text": None}) + "\n"
+    )
     first, bad, empty = read_table(table)
     assert (first.id, first.name) == (7, "7")
     with pytest.raises(NoteError, match="invalid JSON"):
@@ -68,12 +72,16 @@ def test_batch_over_a_table_writes_ids(tmp_path):
     table = tmp_path / "notes.csv"
     write_csv(table, [(1, SEED4), (2, ""), (3, SEED1)], header=("mrn_note", "body"))
     out = tmp_path / "out.jsonl"
-    run = CliRunner().invoke(app, ["batch", str(table), "--out", str(out), "--id-column", "mrn_note",
-                                   "--text-column", "body", "--jobs", "1"])
+    run = CliRunner().invoke(
+        app, ["batch", str(table), "--out", str(out), "--id-column", "mrn_note", "--text-column", "body", "--jobs", "1"]
+    )
     assert run.exit_code == 1  # row 2 has no text
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [(d["id"], [c["code"] for c in d["codes"]], d["errors"]) for d in lines] == [
-        ("1", ["22513", "22515"], []), ("2", [], ["no text in this row"]), ("3", ["22510"], [])]
+        ("1", ["22513", "22515"], []),
+        ("2", [], ["no text in this row"]),
+        ("3", ["22510"], []),
+    ]
     assert "2: no text in this row" in run.stderr
 
 

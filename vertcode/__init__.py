@@ -33,8 +33,7 @@ from vertcode.read.text import NoteSource
 from vertcode.run.coder import Coder
 
 __version__ = "0.1.0"
-__all__ = ["CodeLine", "Coder", "Evidence", "Finding", "Flag", "NoteResult", "code_file", "code_stream",
-           "code_text"]
+__all__ = ["CodeLine", "Coder", "Evidence", "Finding", "Flag", "NoteResult", "code_file", "code_stream", "code_text"]
 
 
 @lru_cache(maxsize=1)

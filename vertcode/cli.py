@@ -16,9 +16,12 @@ import typer
 
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and "
-                       "sacroplasty operative notes.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and sacroplasty operative notes.",
+)
 
 EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -32,14 +35,17 @@ class Format(str, Enum):
     mdace = "mdace"
 
 
-PatternsOption = Annotated[Path | None, typer.Option(
-    "--patterns", help="Folder of pattern files to use instead of the bundled ones.")]
-MaxBytesOption = Annotated[int, typer.Option(
-    "--max-bytes", min=1, help="Notes larger than this are reported, not coded.")]
+PatternsOption = Annotated[
+    Path | None, typer.Option("--patterns", help="Folder of pattern files to use instead of the bundled ones.")
+]
+MaxBytesOption = Annotated[
+    int, typer.Option("--max-bytes", min=1, help="Notes larger than this are reported, not coded.")
+]
 TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
 IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
-VerboseOption = Annotated[bool, typer.Option(
-    "--verbose", help="Put internal errors' own messages, which may quote the note, in the results.")]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", help="Put internal errors' own messages, which may quote the note, in the results.")
+]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -72,9 +78,12 @@ def code(
     coder = _coder(patterns, max_bytes, verbose)
     results = list(coder.code_sources(sources))
     writer = {
-        Format.table: table.write_table, Format.json: records.write_json,
-        Format.jsonl: records.write_jsonl, Format.csv: records.write_csv,
-        Format.fhir: fhir.write_fhir, Format.mdace: records.write_mdace,
+        Format.table: table.write_table,
+        Format.json: records.write_json,
+        Format.jsonl: records.write_jsonl,
+        Format.csv: records.write_csv,
+        Format.fhir: fhir.write_fhir,
+        Format.mdace: records.write_mdace,
     }[format]
     writer(results, sys.stdout)
     failed = [r for r in results if r.errors]
@@ -85,19 +94,27 @@ def code(
 
 @app.command()
 def batch(
-    source: Annotated[Path, typer.Argument(
-        help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes.")],
+    source: Annotated[
+        Path,
+        typer.Argument(help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
-    pattern: Annotated[str | None, typer.Option(
-        "--glob", help="Which files of a folder are notes (default: every format vertcode reads).")] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option("--glob", help="Which files of a folder are notes (default: every format vertcode reads)."),
+    ] = None,
     text_column: TextColumnOption = "text",
     id_column: IdColumnOption = "id",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
-                                      help="Processes to code with; 0 uses every processor.")] = 0,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue an interrupted batch: keep the notes already coded in OUT.part.")] = False,
-    html_dir: Annotated[Path | None, typer.Option(
-        "--html-dir", help="Also write a review page per note there, and index.html listing them.")] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Processes to code with; 0 uses every processor.")
+    ] = 0,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted batch: keep the notes already coded in OUT.part.")
+    ] = False,
+    html_dir: Annotated[
+        Path | None,
+        typer.Option("--html-dir", help="Also write a review page per note there, and index.html listing them."),
+    ] = None,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
@@ -124,13 +141,21 @@ def batch(
     except TableError as exc:
         _fail(str(exc))
     with _progress(len(sources)) as advance:
-        summary = run_batch(sources, out, lambda: _coder(patterns, max_bytes, verbose),
-                            jobs=jobs or default_jobs(), resume=resume, page_dir=html_dir,
-                            on_result=lambda coded: advance())
+        summary = run_batch(
+            sources,
+            out,
+            lambda: _coder(patterns, max_bytes, verbose),
+            jobs=jobs or default_jobs(),
+            resume=resume,
+            page_dir=html_dir,
+            on_result=lambda coded: advance(),
+        )
     for note, reason in summary.failed:
         typer.echo(f"vertcode: {note}: {reason}", err=True)
-    typer.echo(f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, "
-               f"{summary.errors} errors -> {out}", err=True)
+    typer.echo(
+        f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, {summary.errors} errors -> {out}",
+        err=True,
+    )
     raise typer.Exit(EXIT_NOTE_FAILED if summary.errors else EXIT_OK)
 
 
@@ -151,8 +176,9 @@ def _progress(total: int):
 @app.command()
 def explain(
     note: Annotated[Path, typer.Argument(help="The note to review.")],
-    html_out: Annotated[Path | None, typer.Option(
-        "--html", help="Page to write (default: the note's name with .html, here).")] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Page to write (default: the note's name with .html, here).")
+    ] = None,
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
@@ -200,8 +226,9 @@ def spark(
         missing = [c for c in (id_column, text_column) if c not in frame.columns]
         if missing:
             _fail(f"{notes}: no column {', '.join(map(repr, missing))} (columns: {', '.join(frame.columns)})")
-        results = on_spark.note_results(frame, id_column=id_column, text_column=text_column,
-                                        patterns_dir=patterns, max_bytes=max_bytes).persist()
+        results = on_spark.note_results(
+            frame, id_column=id_column, text_column=text_column, patterns_dir=patterns, max_bytes=max_bytes
+        ).persist()
         on_spark.explode_codes(results, id_column).write.mode("overwrite").parquet(str(output / "codes"))
         on_spark.explode_flags(results, id_column).write.mode("overwrite").parquet(str(output / "flags"))
         count = results.count()

@@ -15,27 +15,34 @@ VARIANT_LEVELS = frozenset({"T13", "L6"})
 SACRUM = "sacrum"
 
 #: Every level in cranio-caudal order, variants included.
-ORDER: tuple[str, ...] = tuple(
-    f"{region}{n}" for region, count in _REGION_COUNTS for n in range(1, count + 1)
-) + (SACRUM,)
+ORDER: tuple[str, ...] = tuple(f"{region}{n}" for region, count in _REGION_COUNTS for n in range(1, count + 1)) + (
+    SACRUM,
+)
 _RANK = {level: i for i, level in enumerate(ORDER)}
 
 REGION_NAMES = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
 _REGION_LETTER = {name: letter for letter, name in REGION_NAMES.items()}
 
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
 }
 
 _LEVEL = r"([CTLS])\s*[-\s]?\s*(\d{1,2})"
 _SINGLE = re.compile(rf"^{_LEVEL}$", re.I)
-_RANGE = re.compile(
-    rf"^{_LEVEL}\s*(?:-|–|—|/|to|through|thru)\s*(?:{_LEVEL}|(\d{{1,2}}))$", re.I
-)
-_ORDINAL = re.compile(
-    r"^(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(cervical|thoracic|lumbar|sacral)\b", re.I
-)
+_RANGE = re.compile(rf"^{_LEVEL}\s*(?:-|–|—|/|to|through|thru)\s*(?:{_LEVEL}|(\d{{1,2}}))$", re.I)
+_ORDINAL = re.compile(r"^(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(cervical|thoracic|lumbar|sacral)\b", re.I)
 
 
 class LevelError(ValueError):
@@ -67,11 +74,7 @@ def expand(first: str, last: str) -> list[str]:
     lo, hi = rank(first), rank(last)
     step = 1 if hi >= lo else -1
     ends = {first, last}
-    return [
-        ORDER[i]
-        for i in range(lo, hi + step, step)
-        if ORDER[i] in ends or ORDER[i] not in VARIANT_LEVELS
-    ]
+    return [ORDER[i] for i in range(lo, hi + step, step) if ORDER[i] in ends or ORDER[i] not in VARIANT_LEVELS]
 
 
 def parse(text: str) -> list[str]:

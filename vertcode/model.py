@@ -106,9 +106,13 @@ class CodeLine:
 
     def to_dict(self) -> dict:
         return {
-            "code": self.code, "units": self.units, "levels": list(self.levels),
-            "description": self.description, "rationale": self.rationale,
-            "modifiers": list(self.modifiers), "review": self.review,
+            "code": self.code,
+            "units": self.units,
+            "levels": list(self.levels),
+            "description": self.description,
+            "rationale": self.rationale,
+            "modifiers": list(self.modifiers),
+            "review": self.review,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -120,8 +124,7 @@ class Flag:
     evidence: list[Evidence] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "message": self.message,
-                "evidence": [e.to_dict() for e in self.evidence]}
+        return {"kind": self.kind, "message": self.message, "evidence": [e.to_dict() for e in self.evidence]}
 
 
 @dataclass
@@ -141,7 +144,7 @@ class NoteResult:
     extractor: str | None = None
 
     def to_dict(self) -> dict:
-        data = {
+        data: dict[str, object] = {
             "note": self.note,
             "codes": [c.to_dict() for c in self.codes],
             "findings": [f.to_dict() for f in self.findings],

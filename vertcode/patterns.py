@@ -25,17 +25,44 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-TERM_LABELS = frozenset({
-    "TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "APPROACH", "LATERALITY", "GUIDANCE",
-    "BIOPSY", "OPEN", "TREATED", "ABORT", "INCLUDED", "SEDATION", "OBSERVER", "ANESTHESIA_CARE",
-    "SEDATION_TIME", "DURATION", "ALL_LEVELS", "INJECTION",
-})
+TERM_LABELS = frozenset(
+    {
+        "TECHNIQUE",
+        "DEVICE",
+        "CEMENT",
+        "ACCESS",
+        "REPEAT",
+        "APPROACH",
+        "LATERALITY",
+        "GUIDANCE",
+        "BIOPSY",
+        "OPEN",
+        "TREATED",
+        "ABORT",
+        "INCLUDED",
+        "SEDATION",
+        "OBSERVER",
+        "ANESTHESIA_CARE",
+        "SEDATION_TIME",
+        "DURATION",
+        "ALL_LEVELS",
+        "INJECTION",
+    }
+)
 LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})
 TECHNIQUE_IDS = frozenset({"vertebroplasty", "augmentation", "sacroplasty"})
 SECTION_ROLES = frozenset({"title", "procedure", "excluded"})
-CONTEXT_CATEGORIES = frozenset({
-    "HISTORICAL", "HYPOTHETICAL", "NEGATED_EXISTENCE", "ABORTED", "LANDMARK", "PSEUDO", "TERMINATE",
-})
+CONTEXT_CATEGORIES = frozenset(
+    {
+        "HISTORICAL",
+        "HYPOTHETICAL",
+        "NEGATED_EXISTENCE",
+        "ABORTED",
+        "LANDMARK",
+        "PSEUDO",
+        "TERMINATE",
+    }
+)
 CONTEXT_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE"})
 
 
@@ -76,11 +103,11 @@ def load_descriptions(directory: str | Path | None = None) -> dict[str, str]:
     path = Path(directory or default_dir()) / "codes.json"
     data = _read_json(path)
     if not isinstance(data, dict):
-        raise PatternError(f"{path}: expected an object of code -> {{\"description\": ...}}")
+        raise PatternError(f'{path}: expected an object of code -> {{"description": ...}}')
     out = {}
     for code, entry in data.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("description"), str):
-            raise PatternError(f"{path}: code {code!r} needs a string \"description\"")
+            raise PatternError(f'{path}: code {code!r} needs a string "description"')
         out[code] = entry["description"]
     return out
 
@@ -124,7 +151,7 @@ def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> No
 
 def _check_regex(where: str, regex) -> None:
     if not isinstance(regex, str) or not regex:
-        raise PatternError(f"{where}: \"regex\" must be a non-empty string")
+        raise PatternError(f'{where}: "regex" must be a non-empty string')
     try:
         compiled = re.compile(regex)
     except re.error as exc:
@@ -142,19 +169,19 @@ def _load_terms(path: Path):
         if row["label"] == "TECHNIQUE" and row["id"] not in TECHNIQUE_IDS:
             raise PatternError(f"{where}: a TECHNIQUE id must be one of {sorted(TECHNIQUE_IDS)}, not {row['id']!r}")
         if "device" in row and row["label"] != "TECHNIQUE":
-            raise PatternError(f"{where}: only a TECHNIQUE names the \"device\" it implies")
+            raise PatternError(f'{where}: only a TECHNIQUE names the "device" it implies')
         if ("phrase" in row) == ("regex" in row):
-            raise PatternError(f"{where}: give exactly one of \"phrase\" or \"regex\"")
+            raise PatternError(f'{where}: give exactly one of "phrase" or "regex"')
         if "phrase" in row and (not isinstance(row["phrase"], str) or not row["phrase"].strip()):
-            raise PatternError(f"{where}: \"phrase\" must be a non-empty string")
+            raise PatternError(f'{where}: "phrase" must be a non-empty string')
         if "regex" in row:
             _check_regex(where, row["regex"])
             if "fuzzy" in row or "case" in row:
-                raise PatternError(f"{where}: \"fuzzy\" and \"case\" apply to a \"phrase\", not a \"regex\"")
+                raise PatternError(f'{where}: "fuzzy" and "case" apply to a "phrase", not a "regex"')
         if row.get("case", "exact") != "exact":
-            raise PatternError(f"{where}: \"case\" can only be \"exact\"")
+            raise PatternError(f'{where}: "case" can only be "exact"')
         if not isinstance(row.get("fuzzy", False), bool):
-            raise PatternError(f"{where}: \"fuzzy\" must be true or false")
+            raise PatternError(f'{where}: "fuzzy" must be true or false')
         yield row
 
 
@@ -172,17 +199,28 @@ def _load_context(path: Path):
     data = _read_json(path)
     rules = data.get("context_rules") if isinstance(data, dict) else None
     if not isinstance(rules, list):
-        raise PatternError(f"{path}: expected {{\"context_rules\": [...]}}")
-    allowed = {"literal", "category", "direction", "pattern", "max_scope", "allowed_types", "excluded_types",
-               "max_targets", "metadata"}
+        raise PatternError(f'{path}: expected {{"context_rules": [...]}}')
+    allowed = {
+        "literal",
+        "category",
+        "direction",
+        "pattern",
+        "max_scope",
+        "allowed_types",
+        "excluded_types",
+        "max_targets",
+        "metadata",
+    }
     for index, rule in enumerate(rules):
         where = f"{path}: context_rules[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
         _require(where, rule, allowed, {"literal", "category", "direction"})
         if rule["category"] not in CONTEXT_CATEGORIES:
-            raise PatternError(f"{where} ({rule['literal']!r}): unknown category {rule['category']!r}; "
-                               f"expected one of {sorted(CONTEXT_CATEGORIES)}")
+            raise PatternError(
+                f"{where} ({rule['literal']!r}): unknown category {rule['category']!r}; "
+                f"expected one of {sorted(CONTEXT_CATEGORIES)}"
+            )
         if rule["direction"] not in CONTEXT_DIRECTIONS:
             raise PatternError(f"{where} ({rule['literal']!r}): unknown direction {rule['direction']!r}")
         yield rule
@@ -192,15 +230,16 @@ def _load_sections(path: Path):
     data = _read_json(path)
     rules = data.get("sections") if isinstance(data, dict) else None
     if not isinstance(rules, list):
-        raise PatternError(f"{path}: expected {{\"sections\": [...]}}")
+        raise PatternError(f'{path}: expected {{"sections": [...]}}')
     for index, rule in enumerate(rules):
         where = f"{path}: sections[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
         _require(where, rule, {"literal", "category", "role", "scope"}, {"literal", "category", "role"})
         if rule.get("scope", "section") not in ("section", "paragraph", "line"):
-            raise PatternError(f"{where} ({rule['literal']!r}): scope is \"section\", \"paragraph\" or \"line\"")
+            raise PatternError(f'{where} ({rule["literal"]!r}): scope is "section", "paragraph" or "line"')
         if rule["role"] not in SECTION_ROLES:
-            raise PatternError(f"{where} ({rule['literal']!r}): unknown role {rule['role']!r}; "
-                               f"expected one of {sorted(SECTION_ROLES)}")
+            raise PatternError(
+                f"{where} ({rule['literal']!r}): unknown role {rule['role']!r}; expected one of {sorted(SECTION_ROLES)}"
+            )
         yield rule

@@ -12,7 +12,7 @@ def evidence_of(findings: Iterable[Finding]) -> list[Evidence]:
 
 
 def join(items: Iterable[str]) -> str:
-    """"T7", "T7 and T8", "T7, T8 and T9"."""
+    """ "T7", "T7 and T8", "T7, T8 and T9"."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)

@@ -17,8 +17,12 @@ from vertcode.model import CodeLine, Extraction, Flag
 
 # Regions each family splits its primary code by (rules 2, 3).
 _VERTEBROPLASTY_PRIMARY = {"cervical": "22510", "thoracic": "22510", "lumbar": "22511", "sacral": "22511"}
-_VERTEBROPLASTY_REGION = {"cervical": "cervicothoracic", "thoracic": "cervicothoracic",
-                          "lumbar": "lumbosacral", "sacral": "lumbosacral"}
+_VERTEBROPLASTY_REGION = {
+    "cervical": "cervicothoracic",
+    "thoracic": "cervicothoracic",
+    "lumbar": "lumbosacral",
+    "sacral": "lumbosacral",
+}
 _AUGMENTATION_PRIMARY = {"thoracic": "22513", "lumbar": "22514"}
 
 
@@ -32,40 +36,55 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
     treated = sorted((f for f in extraction.findings if f.status == "treated"), key=lambda f: f.order)
     aborted = [f for f in extraction.findings if f.status == "aborted"]
     if aborted:
-        flags.append(Flag(
-            "aborted-level",
-            f"Attempt abandoned with no cement at {join(f.level for f in aborted)}: not coded. "
-            "A coder may consider modifier 53 or 52.",
-            evidence_of(aborted)))
+        flags.append(
+            Flag(
+                "aborted-level",
+                f"Attempt abandoned with no cement at {join(f.level for f in aborted)}: not coded. "
+                "A coder may consider modifier 53 or 52.",
+                evidence_of(aborted),
+            )
+        )
     if extraction.open_procedure and treated:
         # Rule 13: cement placed during an open operation is not a percutaneous procedure.
-        flags.append(Flag(
-            "open-procedure",
-            "The note documents an open operation; 22510-22515 describe percutaneous "
-            "procedures only, so no code is suggested. Review the operative report.",
-            extraction.open_procedure + evidence_of(treated)))
+        flags.append(
+            Flag(
+                "open-procedure",
+                "The note documents an open operation; 22510-22515 describe percutaneous "
+                "procedures only, so no code is suggested. Review the operative report.",
+                extraction.open_procedure + evidence_of(treated),
+            )
+        )
         return codes, flags
     if extraction.title_only:
-        flags.append(Flag(
-            "header-body-mismatch",
-            f"The title lists {join(f.level for f in extraction.title_only)} but the procedure "
-            "description never shows treatment there: not coded. Query the physician if it was treated.",
-            evidence_of(extraction.title_only)))
+        flags.append(
+            Flag(
+                "header-body-mismatch",
+                f"The title lists {join(f.level for f in extraction.title_only)} but the procedure "
+                "description never shows treatment there: not coded. Query the physician if it was treated.",
+                evidence_of(extraction.title_only),
+            )
+        )
     if not treated:
         if extraction.unplaced:
-            flags.append(Flag(
-                "no-level",
-                "A procedure is documented but no vertebral level is named: query the physician.",
-                extraction.unplaced))
+            flags.append(
+                Flag(
+                    "no-level",
+                    "A procedure is documented but no vertebral level is named: query the physician.",
+                    extraction.unplaced,
+                )
+            )
         return codes, flags
 
     doubtful: set[str] = set()  # coded, but the technique needs a coder's look
     if not extraction.cement_documented:
-        flags.append(Flag(
-            "cement-not-documented",
-            "No cement is documented: vertebroplasty and augmentation are coded for the bodies that "
-            "received cement. Query the physician for the cement delivered at each level.",
-            evidence_of(treated)))
+        flags.append(
+            Flag(
+                "cement-not-documented",
+                "No cement is documented: vertebroplasty and augmentation are coded for the bodies that "
+                "received cement. Query the physician for the cement delivered at each level.",
+                evidence_of(treated),
+            )
+        )
         doubtful.update(f.level for f in treated)
     assigned = family_rules.assign(treated, extraction)
     flags += assigned.flags
@@ -74,19 +93,23 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
     vertebroplasty = families.get("vertebroplasty")
     augmentation = families.get("augmentation")
     if vertebroplasty:
-        _code_family(vertebroplasty, _VERTEBROPLASTY_PRIMARY, "22512", _VERTEBROPLASTY_REGION,
-                     descriptions, codes, flags)
+        _code_family(
+            vertebroplasty, _VERTEBROPLASTY_PRIMARY, "22512", _VERTEBROPLASTY_REGION, descriptions, codes, flags
+        )
     if augmentation:
         _code_family(augmentation, _AUGMENTATION_PRIMARY, "22515", None, descriptions, codes, flags)
     if vertebroplasty and augmentation:
         flags.append(_mixed(vertebroplasty, augmentation, codes))
     if "cervical-augmentation" in families:
         codes.append(_cervical_augmentation(families["cervical-augmentation"], descriptions))
-        flags.append(Flag(
-            "cervical-augmentation",
-            "Cervical augmentation is reported as unlisted 22899: attach the operative report "
-            "and a comparable code for valuation.",
-            families["cervical-augmentation"].evidence))
+        flags.append(
+            Flag(
+                "cervical-augmentation",
+                "Cervical augmentation is reported as unlisted 22899: attach the operative report "
+                "and a comparable code for valuation.",
+                families["cervical-augmentation"].evidence,
+            )
+        )
     if "sacroplasty" in families:
         _code_sacroplasty(families["sacroplasty"], descriptions, codes, flags)
     for line in codes:
@@ -102,9 +125,16 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
 
 # -- one primary per family, add-ons per extra body (rules 2, 3, 4) ---------------------------
 
-def _code_family(family: Family, primaries: Mapping[str, str], addon: str,
-                 region_groups: Mapping[str, str] | None, descriptions: Mapping[str, str],
-                 codes: list[CodeLine], flags: list[Flag]) -> None:
+
+def _code_family(
+    family: Family,
+    primaries: Mapping[str, str],
+    addon: str,
+    region_groups: Mapping[str, str] | None,
+    descriptions: Mapping[str, str],
+    codes: list[CodeLine],
+    flags: list[Flag],
+) -> None:
     first = family.findings[0]
     first_region = region_of(first.level)
     primary = primaries[first_region]
@@ -115,29 +145,50 @@ def _code_family(family: Family, primaries: Mapping[str, str], addon: str,
     regions = {group(region_of(f.level)) for f in family.findings}
     cross_region = len(regions) > 1
     technique = "Vertebroplasty" if family.name == "vertebroplasty" else "Vertebral augmentation"
-    rationale = (f"{technique} at {first.level}, the first vertebral body treated this session "
-                 f"({group(first_region)}): one {primary} per session.")
+    rationale = (
+        f"{technique} at {first.level}, the first vertebral body treated this session "
+        f"({group(first_region)}): one {primary} per session."
+    )
     if cross_region:
-        rationale += (f" Levels span {join(sorted(regions))}; the primary follows the first "
-                      "level treated (AAPC guidance).")
-    codes.append(CodeLine(
-        code=primary, units=1, levels=[first.level], description=descriptions[primary],
-        rationale=rationale, review=cross_region, evidence=evidence_of([first])))
+        rationale += (
+            f" Levels span {join(sorted(regions))}; the primary follows the first level treated (AAPC guidance)."
+        )
+    codes.append(
+        CodeLine(
+            code=primary,
+            units=1,
+            levels=[first.level],
+            description=descriptions[primary],
+            rationale=rationale,
+            review=cross_region,
+            evidence=evidence_of([first]),
+        )
+    )
     rest = family.findings[1:]
     if rest:
-        codes.append(CodeLine(
-            code=addon, units=len(rest), levels=[f.level for f in rest],
-            description=descriptions[addon],
-            rationale=(f"+{addon} once for each additional vertebral body treated by "
-                       f"{technique.lower()}: {join(f.level for f in rest)} "
-                       f"({len(rest)} unit{'s' if len(rest) > 1 else ''})."),
-            evidence=evidence_of(rest)))
+        codes.append(
+            CodeLine(
+                code=addon,
+                units=len(rest),
+                levels=[f.level for f in rest],
+                description=descriptions[addon],
+                rationale=(
+                    f"+{addon} once for each additional vertebral body treated by "
+                    f"{technique.lower()}: {join(f.level for f in rest)} "
+                    f"({len(rest)} unit{'s' if len(rest) > 1 else ''})."
+                ),
+                evidence=evidence_of(rest),
+            )
+        )
     if cross_region:
-        flags.append(Flag(
-            "cross-region-primary",
-            f"{technique} levels span {join(sorted(regions))}. Either primary satisfies the "
-            f"one-primary rule; {primary} follows the first level treated ({first.level}).",
-            family.evidence))
+        flags.append(
+            Flag(
+                "cross-region-primary",
+                f"{technique} levels span {join(sorted(regions))}. Either primary satisfies the "
+                f"one-primary rule; {primary} follows the first level treated ({first.level}).",
+                family.evidence,
+            )
+        )
 
 
 def _mixed(vertebroplasty: Family, augmentation: Family, codes: list[CodeLine]) -> Flag:
@@ -150,21 +201,31 @@ def _mixed(vertebroplasty: Family, augmentation: Family, codes: list[CodeLine]) 
         f"Vertebroplasty ({join(vertebroplasty.levels)}) and augmentation "
         f"({join(augmentation.levels)}) in one session: one primary from each family. "
         "Payers may want modifier 59 or XS on the vertebroplasty code; review.",
-        vertebroplasty.evidence + augmentation.evidence)
+        vertebroplasty.evidence + augmentation.evidence,
+    )
 
 
 # -- cervical augmentation and sacroplasty (rules 8, 9) -------------------------------------
 
+
 def _cervical_augmentation(family: Family, descriptions: Mapping[str, str]) -> CodeLine:
     return CodeLine(
-        code="22899", units=1, levels=family.levels, description=descriptions["22899"],
-        rationale=("Vertebral augmentation of a cervical level has no CPT code of its own: "
-                   "unlisted spine procedure (CPT Assistant, Jan 2015)."),
-        review=True, evidence=family.evidence)
+        code="22899",
+        units=1,
+        levels=family.levels,
+        description=descriptions["22899"],
+        rationale=(
+            "Vertebral augmentation of a cervical level has no CPT code of its own: "
+            "unlisted spine procedure (CPT Assistant, Jan 2015)."
+        ),
+        review=True,
+        evidence=family.evidence,
+    )
 
 
-def _code_sacroplasty(family: Family, descriptions: Mapping[str, str],
-                      codes: list[CodeLine], flags: list[Flag]) -> None:
+def _code_sacroplasty(
+    family: Family, descriptions: Mapping[str, str], codes: list[CodeLine], flags: list[Flag]
+) -> None:
     sides = {f.laterality for f in family.findings if f.laterality}
     bilateral = "bilateral" in sides or {"left", "right"} <= sides
     code = "0201T" if bilateral else "0200T"
@@ -174,13 +235,23 @@ def _code_sacroplasty(family: Family, descriptions: Mapping[str, str],
         why = "unilateral injection"
     else:
         why = "no side documented, so the unilateral code"
-    codes.append(CodeLine(
-        code=code, units=1, levels=[SACRUM], description=descriptions[code],
-        rationale=f"Sacroplasty, {why}: once per session, never 22511.",
-        review=not sides, evidence=family.evidence))
+    codes.append(
+        CodeLine(
+            code=code,
+            units=1,
+            levels=[SACRUM],
+            description=descriptions[code],
+            rationale=f"Sacroplasty, {why}: once per session, never 22511.",
+            review=not sides,
+            evidence=family.evidence,
+        )
+    )
     if not sides:
-        flags.append(Flag(
-            "sacroplasty-laterality-missing",
-            "Sacroplasty with no side documented: 0200T (unilateral) or 0201T (bilateral) "
-            "depends on it; query the physician.",
-            family.evidence))
+        flags.append(
+            Flag(
+                "sacroplasty-laterality-missing",
+                "Sacroplasty with no side documented: 0200T (unilateral) or 0201T (bilateral) "
+                "depends on it; query the physician.",
+                family.evidence,
+            )
+        )

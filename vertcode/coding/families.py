@@ -49,8 +49,12 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
         if technique is None:
             unclear.append(finding)
             continue
-        if (technique == "augmentation" and finding.technique_source == "title" and finding.described
-                and (finding.device is None or extraction.device_denied)):
+        if (
+            technique == "augmentation"
+            and finding.technique_source == "title"
+            and finding.described
+            and (finding.device is None or extraction.device_denied)
+        ):
             # Rule 1: the description shows no cavity creation, whatever the title says.
             conflicted.append(finding)
             technique = "vertebroplasty"
@@ -61,8 +65,11 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
         if finding.level == SACRUM or technique == "sacroplasty":
             name = "sacroplasty"
         elif technique == "augmentation":
-            name = "cervical-augmentation" if region == "cervical" else (
-                "sacroplasty" if region == "sacral" else "augmentation")
+            name = (
+                "cervical-augmentation"
+                if region == "cervical"
+                else ("sacroplasty" if region == "sacral" else "augmentation")
+            )
         else:
             name = "vertebroplasty"
             if region == "sacral":
@@ -71,37 +78,52 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
 
     flags = []
     if conflicted:
-        flags.append(Flag(
-            "technique-conflict",
-            "The title calls this augmentation (kyphoplasty), but the procedure description "
-            "shows no cavity created with a device before the cement: coded as vertebroplasty "
-            f"at {join(f.level for f in conflicted)}. Confirm with the physician.",
-            evidence_of(conflicted) + extraction.device_denied))
+        flags.append(
+            Flag(
+                "technique-conflict",
+                "The title calls this augmentation (kyphoplasty), but the procedure description "
+                "shows no cavity created with a device before the cement: coded as vertebroplasty "
+                f"at {join(f.level for f in conflicted)}. Confirm with the physician.",
+                evidence_of(conflicted) + extraction.device_denied,
+            )
+        )
     if retitled and "vertebroplasty" not in families:
         # With vertebroplasty at other levels, the title's "vertebroplasty" may be theirs.
-        flags.append(Flag(
-            "technique-conflict",
-            "The title calls this vertebroplasty, but the procedure description shows a cavity "
-            f"created with a device before the cement: coded as augmentation at {join(f.level for f in retitled)}. "
-            "Confirm with the physician.",
-            evidence_of(retitled)))
+        flags.append(
+            Flag(
+                "technique-conflict",
+                "The title calls this vertebroplasty, but the procedure description shows a cavity "
+                f"created with a device before the cement: coded as augmentation at {join(f.level for f in retitled)}. "
+                "Confirm with the physician.",
+                evidence_of(retitled),
+            )
+        )
     if deviceless:
-        flags.append(Flag(
-            "no-device",
-            "Augmentation is documented with no cavity-creation device named (balloon, bone "
-            f"tamp, curette...) at {join(f.level for f in deviceless)}: a documentation gap "
-            "worth a query.",
-            evidence_of(deviceless)))
+        flags.append(
+            Flag(
+                "no-device",
+                "Augmentation is documented with no cavity-creation device named (balloon, bone "
+                f"tamp, curette...) at {join(f.level for f in deviceless)}: a documentation gap "
+                "worth a query.",
+                evidence_of(deviceless),
+            )
+        )
     if unclear:
-        flags.append(Flag(
-            "technique-unclear",
-            f"Work is documented at {join(f.level for f in unclear)} but the note does not say "
-            "whether by vertebroplasty or augmentation: not coded. Query the physician.",
-            evidence_of(unclear)))
+        flags.append(
+            Flag(
+                "technique-unclear",
+                f"Work is documented at {join(f.level for f in unclear)} but the note does not say "
+                "whether by vertebroplasty or augmentation: not coded. Query the physician.",
+                evidence_of(unclear),
+            )
+        )
     if sacral_vertebroplasty:
-        flags.append(Flag(
-            "s1-vertebroplasty",
-            "Vertebroplasty of a sacral vertebral body is coded 22511; if this was cement into "
-            "the sacral ala for an insufficiency fracture it is sacroplasty (0200T/0201T).",
-            evidence_of(sacral_vertebroplasty)))
+        flags.append(
+            Flag(
+                "s1-vertebroplasty",
+                "Vertebroplasty of a sacral vertebral body is coded 22511; if this was cement into "
+                "the sacral ala for an insufficiency fracture it is sacroplasty (0200T/0201T).",
+                evidence_of(sacral_vertebroplasty),
+            )
+        )
     return Families(families, flags, {f.level for f in conflicted + deviceless})

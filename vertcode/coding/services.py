@@ -29,8 +29,9 @@ def note_included(codes: list[CodeLine], treated: list[Finding], extraction: Ext
     primaries[0].evidence = sorted(set(primaries[0].evidence) | set(cited.values()) | set(biopsies))
 
 
-def other_biopsies(treated: list[Finding], extraction: Extraction,
-                   descriptions: Mapping[str, str]) -> tuple[list[CodeLine], list[Flag]]:
+def other_biopsies(
+    treated: list[Finding], extraction: Extraction, descriptions: Mapping[str, str]
+) -> tuple[list[CodeLine], list[Flag]]:
     """Rule 11: a bone biopsy of a level not treated this session is reported on its own."""
     levels = {f.level for f in treated}
     if not levels:
@@ -44,20 +45,28 @@ def other_biopsies(treated: list[Finding], extraction: Extraction,
         return [], []
     evidence = sorted({ev for evs in others.values() for ev in evs})
     line = CodeLine(
-        code="20225", units=len(others), levels=list(others), description=descriptions["20225"],
-        rationale=(f"Bone biopsy of {join(others)}, a level not treated this session, is reported "
-                   "separately (rule 11), with modifier XS as a distinct site."),
-        modifiers=["XS"], review=True, evidence=evidence)
+        code="20225",
+        units=len(others),
+        levels=list(others),
+        description=descriptions["20225"],
+        rationale=(
+            f"Bone biopsy of {join(others)}, a level not treated this session, is reported "
+            "separately (rule 11), with modifier XS as a distinct site."
+        ),
+        modifiers=["XS"],
+        review=True,
+        evidence=evidence,
+    )
     flag = Flag(
         "biopsy-other-level",
         f"Bone biopsy of {join(others)}, which was not augmented this session: 20225-XS suggested; "
         "confirm the site and that it was a separate needle pass.",
-        evidence)
+        evidence,
+    )
     return [line], [flag]
 
 
-def sedation(extraction: Extraction, coded: bool,
-             descriptions: Mapping[str, str]) -> tuple[list[CodeLine], list[Flag]]:
+def sedation(extraction: Extraction, coded: bool, descriptions: Mapping[str, str]) -> tuple[list[CodeLine], list[Flag]]:
     """Rule 12: moderate sedation by the proceduralist, coded only with time and observer, and
     only beside a procedure code (`coded`)."""
     documented = extraction.sedation
@@ -65,28 +74,52 @@ def sedation(extraction: Extraction, coded: bool,
         return [], []
     minutes, observer = documented.minutes, documented.observer
     if minutes is None or not observer:
-        missing = " and ".join(m for m, gap in (("the intra-service time", minutes is None),
-                                                ("an independent trained observer", not observer)) if gap)
-        return [], [Flag(
-            "sedation-time-missing",
-            f"Moderate sedation is documented without {missing}: 99152/99153 need both. "
-            "Query the physician; some payers bundle sedation.",
-            documented.evidence + observer)]
+        missing = " and ".join(
+            m
+            for m, gap in (
+                ("the intra-service time", minutes is None),
+                ("an independent trained observer", not observer),
+            )
+            if gap
+        )
+        return [], [
+            Flag(
+                "sedation-time-missing",
+                f"Moderate sedation is documented without {missing}: 99152/99153 need both. "
+                "Query the physician; some payers bundle sedation.",
+                documented.evidence + observer,
+            )
+        ]
     if minutes < 10:
         return [], []
     evidence = sorted(set(documented.evidence + observer))
-    lines = [CodeLine(
-        code="99152", units=1, levels=[], description=descriptions["99152"],
-        rationale=(f"Moderate sedation by the proceduralist with an independent trained observer, "
-                   f"{minutes} minutes intra-service: 99152 for the first 15 minutes (at least 10)."),
-        evidence=evidence)]
+    lines = [
+        CodeLine(
+            code="99152",
+            units=1,
+            levels=[],
+            description=descriptions["99152"],
+            rationale=(
+                f"Moderate sedation by the proceduralist with an independent trained observer, "
+                f"{minutes} minutes intra-service: 99152 for the first 15 minutes (at least 10)."
+            ),
+            evidence=evidence,
+        )
+    ]
     extra = sedation_addon_units(minutes)
     if extra:
-        lines.append(CodeLine(
-            code="99153", units=extra, levels=[], description=descriptions["99153"],
-            rationale=(f"{minutes} minutes: +99153 for each further 15 minutes, a unit counted once "
-                       "8 of them have passed."),
-            evidence=evidence))
+        lines.append(
+            CodeLine(
+                code="99153",
+                units=extra,
+                levels=[],
+                description=descriptions["99153"],
+                rationale=(
+                    f"{minutes} minutes: +99153 for each further 15 minutes, a unit counted once 8 of them have passed."
+                ),
+                evidence=evidence,
+            )
+        )
     return lines, []
 
 

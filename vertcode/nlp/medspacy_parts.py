@@ -31,10 +31,12 @@ def import_medspacy() -> types.SimpleNamespace:
     if "medspacy" in sys.modules:
         return _medspacy_parts()
     spec = importlib.util.find_spec("medspacy")
+    if spec is None:
+        raise ImportError("vertcode needs medspaCy: pip install 'medspacy>=1.3,<1.4'")
     placeholders = {"medspacy": importlib.util.module_from_spec(spec)}
     if "quickumls" not in sys.modules:
         quickumls = types.ModuleType("quickumls")
-        quickumls.spacy_component = _Deferred("quickumls.spacy_component")
+        setattr(quickumls, "spacy_component", _Deferred("quickumls.spacy_component"))  # noqa: B010
         placeholders["quickumls"] = quickumls
     sys.modules.update(placeholders)
     try:
@@ -54,5 +56,9 @@ def _medspacy_parts() -> types.SimpleNamespace:
     from medspacy.context import ConText  # noqa: F401  (registers the "medspacy_context" factory)
     from medspacy.section_detection import Section, SectionRule
 
-    return types.SimpleNamespace(MedspacyMatcher=MedspacyMatcher, Section=Section, SectionRule=SectionRule,
-                                 prune_overlapping_matches=prune_overlapping_matches)
+    return types.SimpleNamespace(
+        MedspacyMatcher=MedspacyMatcher,
+        Section=Section,
+        SectionRule=SectionRule,
+        prune_overlapping_matches=prune_overlapping_matches,
+    )

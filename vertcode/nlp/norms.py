@@ -27,8 +27,7 @@ class Normaliser:
     token with a regular expression cost ConText a third of its time.
     """
 
-    def __init__(self, nlp: Language, name: str = "vertcode_norms", *,
-                 vocabulary: list[str], known: list[str]):
+    def __init__(self, nlp: Language, name: str = "vertcode_norms", *, vocabulary: list[str], known: list[str]):
         self.name = name
         self.vocabulary = sorted(set(vocabulary))
         self.known = frozenset(known) | frozenset(self.vocabulary)

@@ -21,21 +21,18 @@ medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `meds
 import re
 import warnings
 from pathlib import Path
+from typing import Any, cast
 
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
 
 from vertcode import patterns as pattern_files
 
-# Imported for their @Language.factory registrations.
-from vertcode.nlp.findings import FindingsBuilder  # noqa: F401
+# Importing a component's module registers its spaCy factory.
+from vertcode.nlp import findings, rulers, sentences  # noqa: F401
 from vertcode.nlp.medspacy_parts import import_medspacy
-from vertcode.nlp.norms import (
-    LINE_BREAK,
-    Normaliser,  # noqa: F401
-)
-from vertcode.nlp.rulers import AbbreviationLabeller, RegexRuler  # noqa: F401
-from vertcode.nlp.sections import SectionFinder  # noqa: F401
-from vertcode.nlp.sentences import SentenceSplitter  # noqa: F401
+from vertcode.nlp.norms import LINE_BREAK
+from vertcode.nlp.sections import SectionFinder
 from vertcode.nlp.tokenizer import ClinicalEnglish
 
 
@@ -56,17 +53,17 @@ def _ruler_patterns(loaded: pattern_files.Patterns) -> tuple[list[dict], list[di
     """(regex rows, phrase patterns): a phrase that must match its case exactly ("PVP") is a
     regular expression, since the phrase matcher reads NORM, which is lower case."""
     regexes = [dict(row) for row in loaded.levels]
-    phrases = []
+    phrases: list[dict] = []
     for row in loaded.terms:
         ident = row["id"] + (f"|{row['device']}" if row.get("device") else "")
         if "regex" in row:
             regexes.append({"label": row["label"], "id": ident, "regex": row["regex"]})
         elif row.get("case") == "exact":
-            regexes.append({"label": row["label"], "id": ident,
-                            "regex": re.escape(row["phrase"]) + r"\b"})
+            regexes.append({"label": row["label"], "id": ident, "regex": re.escape(row["phrase"]) + r"\b"})
         else:
-            phrases.extend({"label": row["label"], "id": ident, "pattern": p}
-                           for p in line_break_variants(row["phrase"]))
+            phrases.extend(
+                {"label": row["label"], "id": ident, "pattern": p} for p in line_break_variants(row["phrase"])
+            )
     return regexes, phrases
 
 
@@ -93,8 +90,11 @@ def _section_rules(rows, SectionRule) -> list:
         headings[" ".join(row["literal"].rstrip(":").lower().split())] = metadata
     titles = sorted(headings, key=len, reverse=True)
     pattern = r"(?im)^(?:" + "|".join(r"\s+".join(map(re.escape, t.split())) for t in titles) + r")(?=[ \t]*\r?$)"
-    rules.append(SectionRule(literal="heading alone on a line", category="heading", pattern=pattern,
-                             metadata={"headings": headings}))
+    rules.append(
+        SectionRule(
+            literal="heading alone on a line", category="heading", pattern=pattern, metadata={"headings": headings}
+        )
+    )
     return rules
 
 
@@ -114,22 +114,37 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
     nlp = ClinicalEnglish()
-    fuzzy = sorted({word.lower() for row in loaded.terms if row.get("fuzzy")
-                    for word in re.findall(r"[A-Za-z]+", row["phrase"])})
+    fuzzy = sorted(
+        {word.lower() for row in loaded.terms if row.get("fuzzy") for word in re.findall(r"[A-Za-z]+", row["phrase"])}
+    )
     nlp.add_pipe("vertcode_norms", config={"vocabulary": fuzzy, "known": _known_words(loaded)})
     nlp.add_pipe("vertcode_sentences")
-    sectionizer = nlp.add_pipe("vertcode_sections")
+    sectionizer = cast(SectionFinder, nlp.add_pipe("vertcode_sections"))
     regexes, phrases = _ruler_patterns(loaded)
     nlp.add_pipe("vertcode_regex_ruler", config={"patterns": regexes})
-    ruler = nlp.add_pipe("span_ruler", config={
-        "spans_key": None, "annotate_ents": True, "phrase_matcher_attr": "NORM", "validate": True,
-        "overwrite": False,  # keep the regex ruler's entities, longest first
-    })
+    ruler = cast(
+        SpanRuler,
+        nlp.add_pipe(
+            "span_ruler",
+            config={
+                "spans_key": None,
+                "annotate_ents": True,
+                "phrase_matcher_attr": "NORM",
+                "validate": True,
+                "overwrite": False,  # keep the regex ruler's entities, longest first
+            },
+        ),
+    )
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
-    context = nlp.add_pipe("medspacy_context", config={
-        "rules": None, "span_attrs": None, "phrase_matcher_attr": "NORM",
-    })
+    context: Any = nlp.add_pipe(
+        "medspacy_context",
+        config={
+            "rules": None,
+            "span_attrs": None,
+            "phrase_matcher_attr": "NORM",
+        },
+    )
     # The span ruler, medspaCy's matcher and ConText run the pipeline over every phrase they are
     # given; a phrase only needs the tokenizer (its words' NORMs are their lower case, which no
     # component changes), and running the rest cost a third of the start-up.

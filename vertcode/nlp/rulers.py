@@ -30,8 +30,10 @@ class RegexRuler:
 
     def __init__(self, nlp: Language, name: str = "vertcode_regex_ruler", *, patterns: list[dict]):
         self.name = name
-        self.rules = [(nlp.vocab.strings.add(row["label"]), nlp.vocab.strings.add(row["id"]),
-                       re.compile(row["regex"])) for row in patterns]
+        self.rules = [
+            (nlp.vocab.strings.add(row["label"]), nlp.vocab.strings.add(row["id"]), re.compile(row["regex"]))
+            for row in patterns
+        ]
 
     def __call__(self, doc: Doc) -> Doc:
         text = note_text(doc)
@@ -71,8 +73,11 @@ class AbbreviationLabeller:
             long_form = short._.long_form
             if not (short.text.isupper() and len(short.text) > 1):
                 continue  # "Balloon (mL)" defines no abbreviation
-            labelled = [e for e in ents if e.start < long_form.end and long_form.start < e.end
-                        and e.label_ not in ("LEVEL", "NOT_LEVEL")]
+            labelled = [
+                e
+                for e in ents
+                if e.start < long_form.end and long_form.start < e.end and e.label_ not in ("LEVEL", "NOT_LEVEL")
+            ]
             if len(labelled) != 1:
                 continue
             source = labelled[0]

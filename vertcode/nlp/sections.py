@@ -6,6 +6,7 @@ records the sections, and `SectionIndex` finds the one holding a token.
 
 import re
 from bisect import bisect_right
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -31,7 +32,7 @@ class SectionFinder:
         self.strings = nlp.vocab.strings
         self.matcher = self.medspacy.MedspacyMatcher(nlp, name=name)
         self.text_rules: list[tuple[int, re.Pattern]] = []  # (match id, regular expression)
-        self.rules: dict[int, object] = {}  # match id -> SectionRule, for the text rules
+        self.rules: dict[int, Any] = {}  # match id -> SectionRule, for the text rules
 
     def add(self, rules: list) -> None:
         """Adds medspaCy `SectionRule`s. A rule whose pattern is a regular expression is matched

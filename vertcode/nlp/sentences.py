@@ -31,8 +31,9 @@ def field_label_end(doc: Doc, start: int) -> int | None:
             words += 1
             if words > _LABEL_WORDS or (words == 1 and not token.text[0].isupper()):
                 return None
-        elif not (token.text in ("(", ")", "/", "&", "-")
-                  or (token.text.isdigit() and len(doc[start].text) > 1 and words)):
+        elif not (
+            token.text in ("(", ")", "/", "&", "-") or (token.text.isdigit() and len(doc[start].text) > 1 and words)
+        ):
             return None  # a number may follow a label's first word ("Level 2 of 3:"), not a level's ("L 1:")
     return None
 
@@ -113,7 +114,7 @@ class SentenceSplitter:
             if token.text.count("\n") > 1 or before in (None, ":", ".") or _line_item_follows(token):
                 starts[words[j]] = 1
         starts[0] = 1
-        doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))
+        doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))  # type: ignore[arg-type]
         return doc
 
 

@@ -19,15 +19,16 @@ def note_text(doc: Doc) -> str:
     return doc.text if text is None else text
 
 
-class ClinicalEnglishDefaults(English.Defaults):
+class ClinicalEnglishDefaults(English.Defaults):  # type: ignore[misc,valid-type]  # spaCy's idiom
     # Units glued to a number ("3cc", "2.5mL", "11g") are split so the number and unit stand alone.
-    suffixes = [*English.Defaults.suffixes, r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"]
+    suffixes = [*(English.Defaults.suffixes or ()), r"(?<=[0-9])(?:cc|ml|mL|ML|CC|g|G|ga)$"]
     # A bracket opened inside a word is a token of its own: "Level(s):" is a word, a plural mark
     # and a colon, as a "Label:" field needs; "cement(PMMA)" is two words.
-    infixes = [*English.Defaults.infixes, r"(?<=[A-Za-z])\((?=[A-Za-z])"]
+    infixes = [*(English.Defaults.infixes or ()), r"(?<=[A-Za-z])\((?=[A-Za-z])"]
     # Operative notes hold no emoticons, but "Level(s):" ends in "):" and a list in "8)".
-    tokenizer_exceptions = {orth: tokens for orth, tokens in English.Defaults.tokenizer_exceptions.items()
-                            if orth not in emoticons}
+    tokenizer_exceptions = {
+        orth: tokens for orth, tokens in English.Defaults.tokenizer_exceptions.items() if orth not in emoticons
+    }
 
 
 class ClinicalEnglish(English):

@@ -34,8 +34,10 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
     found = documents(data, source.name)
     if len(found) == 1 and found[0].id is None:
         return [Note(source.name, found[0].text, sha256, found[0].extractor)]
-    return [Note(f"{source.name}#{doc.id if doc.id is not None else i}", doc.text, sha256, doc.extractor, doc.id)
-            for i, doc in enumerate(found, 1)]
+    return [
+        Note(f"{source.name}#{doc.id if doc.id is not None else i}", doc.text, sha256, doc.extractor, doc.id)
+        for i, doc in enumerate(found, 1)
+    ]
 
 
 def _check_size(size: int, name: str, max_bytes: int) -> None:
@@ -80,6 +82,7 @@ def find_notes(directory: Path, pattern: str | None = None) -> Iterator[NoteSour
     Symbolic links to directories are not followed, so a link loop cannot recurse forever;
     anything matching that is not a readable file is still yielded and reported when read.
     """
+
     def wanted(name: str) -> bool:
         return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
 

@@ -43,7 +43,7 @@ class NoteSource:
 def decode(data: bytes, name: str) -> str:
     """Text of a note: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if data.startswith(codecs.BOM_UTF8):
-        return _strict(data[len(codecs.BOM_UTF8):], "utf-8", name)
+        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", name)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16", name)
     if b"\x00" in data:

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from vertcode.model import NoteResult
@@ -40,8 +41,9 @@ class Coded:
 
     @classmethod
     def of(cls, result: NoteResult) -> Coded:
-        return cls(result.note, to_json_line(result), len(result.codes), len(result.flags),
-                   "; ".join(result.errors) or None)
+        return cls(
+            result.note, to_json_line(result), len(result.codes), len(result.flags), "; ".join(result.errors) or None
+        )
 
 
 @dataclass
@@ -71,9 +73,16 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_batch(sources: list[NoteSource], out: Path, coder_factory: Callable[[], Coder], *, jobs: int = 1,
-              resume: bool = False, page_dir: Path | None = None,
-              on_result: Callable[[Coded], None] = lambda coded: None) -> Summary:
+def run_batch(
+    sources: list[NoteSource],
+    out: Path,
+    coder_factory: Callable[[], Coder],
+    *,
+    jobs: int = 1,
+    resume: bool = False,
+    page_dir: Path | None = None,
+    on_result: Callable[[Coded], None] = lambda coded: None,
+) -> Summary:
     """Code `sources` into the JSON lines file `out`.
 
     Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done,
@@ -131,12 +140,13 @@ def _resumable(previous: Path, sources: list[NoteSource]) -> list[Coded]:
     return kept
 
 
-def code_all(sources: list[NoteSource], coder_factory: Callable[[], Coder], *, jobs: int = 1,
-             page_dir: Path | None = None) -> Iterator[Coded]:
+def code_all(
+    sources: list[NoteSource], coder_factory: Callable[[], Coder], *, jobs: int = 1, page_dir: Path | None = None
+) -> Iterator[Coded]:
     """Results for `sources`, in order, from `jobs` processes; with `page_dir`, a review page
     for each note is written there by the process that coded it."""
     jobs = max(1, min(jobs, len(sources) // CHUNK + 1))
-    chunks = [sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)]
+    chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
     global _worker
     if jobs == 1:
         _worker = _Worker(coder_factory(), page_dir)
@@ -146,7 +156,9 @@ def code_all(sources: list[NoteSource], coder_factory: Callable[[], Coder], *, j
     if "fork" in multiprocessing.get_all_start_methods():
         # The children inherit the parent's pipeline instead of building their own.
         _worker = _Worker(coder_factory(), page_dir)
-        context, initializer, args = multiprocessing.get_context("fork"), None, ()
+        context: BaseContext = multiprocessing.get_context("fork")
+        initializer: Callable[..., None] | None = None
+        args: tuple = ()
     else:  # pragma: no cover - platforms without fork build one pipeline per worker
         context, initializer, args = multiprocessing.get_context("spawn"), _init_worker, (coder_factory, page_dir)
     with context.Pool(jobs, initializer=initializer, initargs=args) as pool:
@@ -169,10 +181,12 @@ def _init_worker(coder_factory: Callable[[], Coder], page_dir: Path | None) -> N
 
 
 def _code_chunk(chunk: Iterable[NoteSource]) -> list[Coded]:
+    worker = _worker
+    assert worker is not None, "code_all sets up the worker before any chunk is coded"
     coded = []
     for source in chunk:
-        for note, result in _worker.coder.read_and_code(source):
-            if _worker.page_dir is not None and note is not None:
-                (_worker.page_dir / page_name(note.name)).write_text(render_note(result, note.text), encoding="utf-8")
+        for note, result in worker.coder.read_and_code(source):
+            if worker.page_dir is not None and note is not None:
+                (worker.page_dir / page_name(note.name)).write_text(render_note(result, note.text), encoding="utf-8")
             coded.append(Coded.of(result))
     return coded

@@ -23,8 +23,9 @@ class Coder:
     given, since a library's message may quote the note, and notes are patient data.
     """
 
-    def __init__(self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 verbose: bool = False):
+    def __init__(
+        self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False
+    ):
         from vertcode.nlp.pipeline import build
 
         self.nlp = build(patterns_dir)

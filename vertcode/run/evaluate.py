@@ -44,14 +44,15 @@ def load_gold(corpus: Path) -> list[Gold]:
         except json.JSONDecodeError as exc:
             raise GoldError(f"{where}: invalid JSON ({exc.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("note"), str):
-            raise GoldError(f"{where}: expected an object with a \"note\" path")
+            raise GoldError(f'{where}: expected an object with a "note" path')
         codes = row.get("codes")
         if not isinstance(codes, dict) or not all(
-                isinstance(u, int) and not isinstance(u, bool) and u > 0 for u in codes.values()):
-            raise GoldError(f"{where}: \"codes\" must map each code to a positive whole number of units")
+            isinstance(u, int) and not isinstance(u, bool) and u > 0 for u in codes.values()
+        ):
+            raise GoldError(f'{where}: "codes" must map each code to a positive whole number of units')
         flags = row.get("flags")
         if flags is not None and not (isinstance(flags, list) and all(isinstance(f, str) for f in flags)):
-            raise GoldError(f"{where}: \"flags\" must be a list of flag kinds")
+            raise GoldError(f'{where}: "flags" must be a list of flag kinds')
         gold.append(Gold(row["note"], dict(codes), frozenset(flags) if flags is not None else None))
     return gold
 
@@ -95,7 +96,9 @@ class Report:
 def _scores(counts: dict[str, int]) -> dict:
     tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
     return {
-        "tp": tp, "fp": fp, "fn": fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
         "recall": round(tp / (tp + fn), 4) if tp + fn else None,
     }
@@ -117,8 +120,7 @@ def score(gold: list[Gold], results: Iterable[NoteResult]) -> Report:
             raised = {f.kind for f in result.flags}
             for kind in expected.flags | raised:
                 counts = report.flag_counts.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})
-                counts["tp" if kind in expected.flags and kind in raised else
-                       "fp" if kind in raised else "fn"] += 1
+                counts["tp" if kind in expected.flags and kind in raised else "fp" if kind in raised else "fn"] += 1
         if got == expected.codes and not result.errors:
             report.exact += 1
         else:
@@ -138,8 +140,9 @@ def format_report(report: Report) -> str:
         lines += ["", f"{'flag':<32}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
         for kind, counts in sorted(report.flag_counts.items()):
             s = _scores(counts)
-            lines.append(f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}"
-                         f"{_pct(s['precision']):>11}{_pct(s['recall']):>8}")
+            lines.append(
+                f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
+            )
     if report.differences:
         lines += ["", "notes that differ (false positives first):"]
         for d in report.differences:

@@ -25,10 +25,16 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("vertcode.run.spark needs pyspark: pip install 'vertcode[spark]'") from exc
 
-_EVIDENCE = T.ArrayType(T.StructType([
-    T.StructField("start", T.IntegerType()), T.StructField("end", T.IntegerType()),
-    T.StructField("text", T.StringType()), T.StructField("label", T.StringType()),
-]))
+_EVIDENCE = T.ArrayType(
+    T.StructType(
+        [
+            T.StructField("start", T.IntegerType()),
+            T.StructField("end", T.IntegerType()),
+            T.StructField("text", T.StringType()),
+            T.StructField("label", T.StringType()),
+        ]
+    )
+)
 
 _CODERS: dict[tuple, Coder] = {}
 
@@ -48,20 +54,29 @@ def _results(batches, id_column: str, text_column: str, patterns_dir, max_bytes)
             note_id = note_id.item() if hasattr(note_id, "item") else note_id
             source = NoteSource(str(note_id), text=text if isinstance(text, str) else None, row=row, id=note_id)
             # A table cell is one note: its text is read as text, whatever it looks like.
-            (_, result), = coder.read_and_code(source)
+            ((_, result),) = coder.read_and_code(source)
             yield note_id, result
 
 
-_CODE = T.StructType([
-    T.StructField("code", T.StringType()), T.StructField("units", T.IntegerType()),
-    T.StructField("levels", T.ArrayType(T.StringType())), T.StructField("modifiers", T.ArrayType(T.StringType())),
-    T.StructField("review", T.BooleanType()), T.StructField("description", T.StringType()),
-    T.StructField("rationale", T.StringType()), T.StructField("evidence", _EVIDENCE),
-])
-_FLAG = T.StructType([
-    T.StructField("kind", T.StringType()), T.StructField("message", T.StringType()),
-    T.StructField("evidence", _EVIDENCE),
-])
+_CODE = T.StructType(
+    [
+        T.StructField("code", T.StringType()),
+        T.StructField("units", T.IntegerType()),
+        T.StructField("levels", T.ArrayType(T.StringType())),
+        T.StructField("modifiers", T.ArrayType(T.StringType())),
+        T.StructField("review", T.BooleanType()),
+        T.StructField("description", T.StringType()),
+        T.StructField("rationale", T.StringType()),
+        T.StructField("evidence", _EVIDENCE),
+    ]
+)
+_FLAG = T.StructType(
+    [
+        T.StructField("kind", T.StringType()),
+        T.StructField("message", T.StringType()),
+        T.StructField("evidence", _EVIDENCE),
+    ]
+)
 
 
 def _row(result: NoteResult, note_id) -> dict:
@@ -69,39 +84,66 @@ def _row(result: NoteResult, note_id) -> dict:
     return {"id": note_id, "codes": data["codes"], "flags": data["flags"], "errors": data["errors"]}
 
 
-def note_results(df: DataFrame, *, id_column: str = "id", text_column: str = "text",
-                 patterns_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> DataFrame:
+def note_results(
+    df: DataFrame,
+    *,
+    id_column: str = "id",
+    text_column: str = "text",
+    patterns_dir: str | Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DataFrame:
     """One row per note: its id (type kept), its code lines, its flags and its errors."""
-    schema = T.StructType([
-        T.StructField(id_column, df.schema[id_column].dataType), T.StructField("codes", T.ArrayType(_CODE)),
-        T.StructField("flags", T.ArrayType(_FLAG)), T.StructField("errors", T.ArrayType(T.StringType())),
-    ])
+    schema = T.StructType(
+        [
+            T.StructField(id_column, df.schema[id_column].dataType),
+            T.StructField("codes", T.ArrayType(_CODE)),
+            T.StructField("flags", T.ArrayType(_FLAG)),
+            T.StructField("errors", T.ArrayType(T.StringType())),
+        ]
+    )
     patterns = str(patterns_dir) if patterns_dir else None
 
     def code(batches):
         import pandas
 
-        rows = [_row(result, note_id) for note_id, result in _results(batches, id_column, text_column,
-                                                                        patterns, max_bytes)]
+        rows = [
+            _row(result, note_id) for note_id, result in _results(batches, id_column, text_column, patterns, max_bytes)
+        ]
         yield pandas.DataFrame(rows, columns=["id", "codes", "flags", "errors"]).rename(columns={"id": id_column})
 
     return df.select(id_column, text_column).mapInPandas(code, schema)
 
 
-def code_lines(df: DataFrame, *, id_column: str = "id", text_column: str = "text",
-               patterns_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> DataFrame:
+def code_lines(
+    df: DataFrame,
+    *,
+    id_column: str = "id",
+    text_column: str = "text",
+    patterns_dir: str | Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DataFrame:
     """One row per code line: the note's id, code, units, levels, modifiers, review, description,
     rationale and evidence (an array of start/end/text/label structs)."""
-    return explode_codes(note_results(df, id_column=id_column, text_column=text_column,
-                                      patterns_dir=patterns_dir, max_bytes=max_bytes), id_column)
+    return explode_codes(
+        note_results(df, id_column=id_column, text_column=text_column, patterns_dir=patterns_dir, max_bytes=max_bytes),
+        id_column,
+    )
 
 
-def flag_lines(df: DataFrame, *, id_column: str = "id", text_column: str = "text",
-               patterns_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> DataFrame:
+def flag_lines(
+    df: DataFrame,
+    *,
+    id_column: str = "id",
+    text_column: str = "text",
+    patterns_dir: str | Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DataFrame:
     """One row per flag: the note's id, kind, message and evidence; a note that could not be
     coded (no text, too large) gives a row of kind "error" with the reason, so none goes missing."""
-    return explode_flags(note_results(df, id_column=id_column, text_column=text_column,
-                                      patterns_dir=patterns_dir, max_bytes=max_bytes), id_column)
+    return explode_flags(
+        note_results(df, id_column=id_column, text_column=text_column, patterns_dir=patterns_dir, max_bytes=max_bytes),
+        id_column,
+    )
 
 
 def explode_codes(results: DataFrame, id_column: str = "id") -> DataFrame:
@@ -114,14 +156,22 @@ def explode_flags(results: DataFrame, id_column: str = "id") -> DataFrame:
     from pyspark.sql import functions as F
 
     flags = results.select(id_column, F.explode("flags").alias("flag")).select(id_column, "flag.*")
-    errors = results.select(id_column, F.lit("error").alias("kind"), F.explode("errors").alias("message"),
-                            F.array().cast(_EVIDENCE).alias("evidence"))
+    errors = results.select(
+        id_column,
+        F.lit("error").alias("kind"),
+        F.explode("errors").alias("message"),
+        F.array().cast(_EVIDENCE).alias("evidence"),
+    )
     return flags.unionByName(errors)
 
 
 def session(master: str = "local[*]", app_name: str = "vertcode") -> SparkSession:
     """A Spark session whose Python workers run this interpreter (and so see vertcode)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return (SparkSession.builder.master(master).appName(app_name)
-            .config("spark.ui.enabled", "false").config("spark.log.level", "ERROR").getOrCreate())
-
+    return (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.log.level", "ERROR")
+        .getOrCreate()
+    )

@@ -15,17 +15,24 @@ def to_fhir_claim(result: NoteResult, created: str) -> dict:
     and rationale as supportingInfo the items point to. Patient, provider and coverage are not
     in an operative note; the billing system fills them in."""
     unknown = {"display": "to be completed by the billing system"}
-    info, items = [], []
+    info: list[dict] = []
+    items: list[dict] = []
     for number, line in enumerate(result.codes, 1):
         pointers = []
         for text in [f"rationale: {line.rationale}"] + [
-                f"evidence {ev.label} '{ev.text}' at characters {ev.start}-{ev.end}" for ev in line.evidence]:
-            info.append({
-                "sequence": len(info) + 1,
-                "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claiminformationcategory",
-                                         "code": "info"}]},
-                "valueString": text,
-            })
+            f"evidence {ev.label} '{ev.text}' at characters {ev.start}-{ev.end}" for ev in line.evidence
+        ]:
+            info.append(
+                {
+                    "sequence": len(info) + 1,
+                    "category": {
+                        "coding": [
+                            {"system": "http://terminology.hl7.org/CodeSystem/claiminformationcategory", "code": "info"}
+                        ]
+                    },
+                    "valueString": text,
+                }
+            )
             pointers.append(len(info))
         item = {
             "sequence": number,
@@ -61,10 +68,18 @@ def write_fhir(results: list[NoteResult], stream: TextIO) -> None:
 
     created = date.today().isoformat()
     claims = [to_fhir_claim(result, created) for result in results]
-    resource = claims[0] if len(claims) == 1 else {
-        "resourceType": "Bundle", "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{_uuid(result)}", "resource": claim} for result, claim in zip(results, claims, strict=True)],
-    }
+    resource = (
+        claims[0]
+        if len(claims) == 1
+        else {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"fullUrl": f"urn:uuid:{_uuid(result)}", "resource": claim}
+                for result, claim in zip(results, claims, strict=True)
+            ],
+        }
+    )
     json.dump(resource, stream, ensure_ascii=False, indent=2)
     stream.write("\n")
 

@@ -20,16 +20,36 @@ from vertcode.model import Evidence, NoteResult
 
 # displaCy-like colours, by label; context triggers share the colour of what they say.
 COLOURS = {
-    "LEVEL": "#7aecec", "TECHNIQUE": "#bfeeb7", "DEVICE": "#feca74", "CEMENT": "#c887fb",
-    "ACCESS": "#ddd", "REPEAT": "#bfe1d9", "APPROACH": "#9cc9cc", "LATERALITY": "#aa9cfc",
-    "GUIDANCE": "#e4e7d2", "BIOPSY": "#ffeb80", "INCLUDED": "#e4e7d2", "SEDATION": "#f0d0ff",
-    "OBSERVER": "#f0d0ff", "DURATION": "#f0d0ff", "SEDATION_TIME": "#f0d0ff", "OPEN": "#ff8197",
-    "HISTORICAL": "#d6d6d6", "HYPOTHETICAL": "#d6d6d6", "NEGATED_EXISTENCE": "#ffb3b3",
-    "ABORTED": "#ffb3b3", "LANDMARK": "#d6d6d6",
+    "LEVEL": "#7aecec",
+    "TECHNIQUE": "#bfeeb7",
+    "DEVICE": "#feca74",
+    "CEMENT": "#c887fb",
+    "ACCESS": "#ddd",
+    "REPEAT": "#bfe1d9",
+    "APPROACH": "#9cc9cc",
+    "LATERALITY": "#aa9cfc",
+    "GUIDANCE": "#e4e7d2",
+    "BIOPSY": "#ffeb80",
+    "INCLUDED": "#e4e7d2",
+    "SEDATION": "#f0d0ff",
+    "OBSERVER": "#f0d0ff",
+    "DURATION": "#f0d0ff",
+    "SEDATION_TIME": "#f0d0ff",
+    "OPEN": "#ff8197",
+    "HISTORICAL": "#d6d6d6",
+    "HYPOTHETICAL": "#d6d6d6",
+    "NEGATED_EXISTENCE": "#ffb3b3",
+    "ABORTED": "#ffb3b3",
+    "LANDMARK": "#d6d6d6",
 }
 #: Context triggers, as a coder calls them.
-CONTEXT_NAMES = {"HISTORICAL": "historical", "HYPOTHETICAL": "planned", "NEGATED_EXISTENCE": "negated",
-                 "ABORTED": "aborted", "LANDMARK": "landmark"}
+CONTEXT_NAMES = {
+    "HISTORICAL": "historical",
+    "HYPOTHETICAL": "planned",
+    "NEGATED_EXISTENCE": "negated",
+    "ABORTED": "aborted",
+    "LANDMARK": "landmark",
+}
 DEFAULT_COLOUR = "#ddd"
 
 _SCRIPT = """
@@ -44,7 +64,10 @@ document.querySelectorAll('[data-spans]').forEach(function (item) {
   }
   item.addEventListener('mouseenter', function () { mark(true); });
   item.addEventListener('mouseleave', function () { if (!item.classList.contains('pinned')) mark(false); });
-  item.addEventListener('click', function () { item.classList.toggle('pinned'); mark(item.classList.contains('pinned')); });
+  item.addEventListener('click', function () {
+    item.classList.toggle('pinned');
+    mark(item.classList.contains('pinned'));
+  });
 });
 """.strip()
 
@@ -90,15 +113,14 @@ th[data-column] { cursor: pointer; }
 
 def _csp(*scripts: str) -> str:
     """Only this page's own scripts may run: a note can never bring one in."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-                      for s in scripts)
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
     return f"default-src 'none'; style-src 'unsafe-inline'; script-src {hashes}; img-src data:"
 
 
 def _page(title: str, body: str, script: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_csp(script)}\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_csp(script)}">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{_STYLE}\n</style>\n</head>\n<body>\n{body}\n"
         f"<script>{script}</script>\n</body>\n</html>\n"
     )
@@ -141,13 +163,12 @@ def _highlight(text: str, marks: list[_Mark]) -> str:
         inner = min(covering, key=lambda m: m.evidence.end - m.evidence.start)
         label = inner.evidence.label
         context = label in CONTEXT_NAMES or inner.status is not None
-        tags = "".join(
-            f"<span class=\"tag\">{html.escape(_label(m))}</span>"
-            for m in covering if m.evidence.end == end)
+        tags = "".join(f'<span class="tag">{html.escape(_label(m))}</span>' for m in covering if m.evidence.end == end)
         out.append(
-            f"<mark class=\"{'context' if context else 'ev'}\" data-span=\"{' '.join(m.ident for m in covering)}\" "
-            f"data-label=\"{html.escape(label)}\" data-start=\"{inner.evidence.start}\" data-end=\"{inner.evidence.end}\" "
-            f"style=\"background: {COLOURS.get(label, DEFAULT_COLOUR)}\">{piece}{tags}</mark>")
+            f'<mark class="{"context" if context else "ev"}" data-span="{" ".join(m.ident for m in covering)}" '
+            f'data-label="{html.escape(label)}" data-start="{inner.evidence.start}" data-end="{inner.evidence.end}" '
+            f'style="background: {COLOURS.get(label, DEFAULT_COLOUR)}">{piece}{tags}</mark>'
+        )
     return "".join(out)
 
 
@@ -163,33 +184,46 @@ def render_note(result: NoteResult, text: str) -> str:
     for line in result.codes:
         spans = " ".join(sorted({idents[ev] for ev in line.evidence}, key=lambda s: int(s[1:])))
         rows.append(
-            f"<tr data-spans=\"{spans}\" data-code=\"{html.escape(line.code)}\">"
+            f'<tr data-spans="{spans}" data-code="{html.escape(line.code)}">'
             f"<td><b>{html.escape(line.code)}</b></td><td>{line.units}</td>"
             f"<td>{html.escape(' '.join(line.levels))}</td>"
             f"<td>{html.escape(', '.join(line.modifiers))}</td>"
             f"<td>{'<span class=review>review</span>' if line.review else ''}</td>"
-            f"<td>{html.escape(line.description)}<br><small>{html.escape(line.rationale)}</small></td></tr>")
-    codes = ("<table class=\"codes\"><thead><tr><th>code</th><th>units</th><th>levels</th><th>modifiers</th>"
-             "<th></th><th>description</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-             if rows else "<p>No code suggested.</p>")
+            f"<td>{html.escape(line.description)}<br><small>{html.escape(line.rationale)}</small></td></tr>"
+        )
+    codes = (
+        '<table class="codes"><thead><tr><th>code</th><th>units</th><th>levels</th><th>modifiers</th>'
+        "<th></th><th>description</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        if rows
+        else "<p>No code suggested.</p>"
+    )
     flags = "".join(
-        f"<li data-spans=\"{' '.join(sorted({idents[ev] for ev in flag.evidence}, key=lambda s: int(s[1:])))}\" "
-        f"data-kind=\"{html.escape(flag.kind)}\"><span class=\"kind\">{html.escape(flag.kind)}</span>: "
-        f"{html.escape(flag.message)}</li>" for flag in result.flags)
+        f'<li data-spans="{" ".join(sorted({idents[ev] for ev in flag.evidence}, key=lambda s: int(s[1:])))}" '
+        f'data-kind="{html.escape(flag.kind)}"><span class="kind">{html.escape(flag.kind)}</span>: '
+        f"{html.escape(flag.message)}</li>"
+        for flag in result.flags
+    )
     errors = "".join(f"<li>{html.escape(e)}</li>" for e in result.errors)
     listed = "".join(
-        f"<li data-spans=\"{m.ident}\" data-start=\"{m.evidence.start}\" data-end=\"{m.evidence.end}\">"
+        f'<li data-spans="{m.ident}" data-start="{m.evidence.start}" data-end="{m.evidence.end}">'
         f"{m.evidence.start}&ndash;{m.evidence.end} <b>{html.escape(_label(m))}</b> "
-        f"&ldquo;{html.escape(m.evidence.text)}&rdquo;</li>" for m in marks)
+        f"&ldquo;{html.escape(m.evidence.text)}&rdquo;</li>"
+        for m in marks
+    )
     body = (
         f"<header><h1>{html.escape(result.note)}</h1></header>\n<main>\n"
-        f"<div class=\"note\">{_highlight(text, marks)}</div>\n"
+        f'<div class="note">{_highlight(text, marks)}</div>\n'
         f"<aside>\n<h2>Codes</h2>\n{codes}\n"
-        + (f"<h2>Flags</h2>\n<ul class=\"flags\">{flags}</ul>\n" if flags else "")
-        + (f"<h2>Errors</h2>\n<ul class=\"errors\">{errors}</ul>\n" if errors else "")
-        + (f"<details><summary>All evidence ({len(marks)} spans, character offsets)</summary>"
-           f"<ul class=\"spans\">{listed}</ul></details>\n" if marks else "")
-        + "</aside>\n</main>")
+        + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
+        + (f'<h2>Errors</h2>\n<ul class="errors">{errors}</ul>\n' if errors else "")
+        + (
+            f"<details><summary>All evidence ({len(marks)} spans, character offsets)</summary>"
+            f'<ul class="spans">{listed}</ul></details>\n'
+            if marks
+            else ""
+        )
+        + "</aside>\n</main>"
+    )
     return _page(f"vertcode: {result.note}", body, _SCRIPT)
 
 
@@ -203,14 +237,17 @@ def render_index(results: Iterable[dict], page_dir: Path) -> str:
         status = "error" if result["errors"] else ("review" if result["flags"] else "ok")
         name = html.escape(result["note"])
         page = page_name(result["note"])
-        link = f"<a href=\"{html.escape(page)}\">{name}</a>" if (page_dir / page).exists() else name
+        link = f'<a href="{html.escape(page)}">{name}</a>' if (page_dir / page).exists() else name
         rows.append(
-            f"<tr><td data-sort=\"{name}\">{link}</td><td data-sort=\"{html.escape(codes)}\">{html.escape(codes)}</td>"
-            f"<td data-sort=\"{html.escape(kinds or '~')}\">{html.escape(kinds)}</td>"
-            f"<td data-sort=\"{status}\">{status}</td></tr>")
-    body = ("<header><h1>vertcode review</h1></header>\n<main><table><thead><tr>"
-            "<th data-column=\"0\">note</th><th data-column=\"1\">codes</th><th data-column=\"2\">flags</th>"
-            "<th data-column=\"3\">status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></main>")
+            f'<tr><td data-sort="{name}">{link}</td><td data-sort="{html.escape(codes)}">{html.escape(codes)}</td>'
+            f'<td data-sort="{html.escape(kinds or "~")}">{html.escape(kinds)}</td>'
+            f'<td data-sort="{status}">{status}</td></tr>'
+        )
+    body = (
+        "<header><h1>vertcode review</h1></header>\n<main><table><thead><tr>"
+        '<th data-column="0">note</th><th data-column="1">codes</th><th data-column="2">flags</th>'
+        '<th data-column="3">status</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></main>"
+    )
     return _page("vertcode review", body, _SORT_SCRIPT)
 
 
@@ -218,4 +255,3 @@ def page_name(note: str) -> str:
     """A file name for a note's page, unique per note path."""
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(note).name)
     return f"{stem}-{hashlib.sha256(note.encode()).hexdigest()[:8]}.html"
-

@@ -37,11 +37,19 @@ def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
         if not result.codes:
             writer.writerow([result.note, "", "", "", "", "", "", "", errors])
         for line in result.codes:
-            writer.writerow([
-                result.note, line.code, line.units, ";".join(line.levels), ";".join(line.modifiers),
-                "yes" if line.review else "no", line.description,
-                ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence), errors,
-            ])
+            writer.writerow(
+                [
+                    result.note,
+                    line.code,
+                    line.units,
+                    ";".join(line.levels),
+                    ";".join(line.modifiers),
+                    "yes" if line.review else "no",
+                    line.description,
+                    ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence),
+                    errors,
+                ]
+            )
 
 
 def to_mdace(result: NoteResult) -> dict:
@@ -50,9 +58,17 @@ def to_mdace(result: NoteResult) -> dict:
     return {
         "note": result.note,
         "annotations": [
-            {"begin": ev.start, "end": ev.end, "code": line.code, "code_system": "CPT",
-             "description": line.description, "covered_text": ev.text, "label": ev.label}
-            for line in result.codes for ev in line.evidence
+            {
+                "begin": ev.start,
+                "end": ev.end,
+                "code": line.code,
+                "code_system": "CPT",
+                "description": line.description,
+                "covered_text": ev.text,
+                "label": ev.label,
+            }
+            for line in result.codes
+            for ev in line.evidence
         ],
     }
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from vertcode.model import NoteResult
+from vertcode.model import Evidence, NoteResult
 
-_TABLE_LABEL_ORDER = ("LEVEL", "TECHNIQUE", "DEVICE", "REPEAT", "CEMENT", "ACCESS", "APPROACH",
-                      "LATERALITY", "GUIDANCE", "BIOPSY")
+_TABLE_LABEL_ORDER = (
+    "LEVEL",
+    "TECHNIQUE",
+    "DEVICE",
+    "REPEAT",
+    "CEMENT",
+    "ACCESS",
+    "APPROACH",
+    "LATERALITY",
+    "GUIDANCE",
+    "BIOPSY",
+)
 _TABLE_EVIDENCE = 8
 
 
-def _evidence_summary(evidence) -> str:
+def _evidence_summary(evidence: list[Evidence]) -> str:
     """The first place each distinct word is cited, levels and techniques first; JSON has all."""
-    first = {}
+    first: dict[tuple[str, str], Evidence] = {}
     for ev in evidence:
         first.setdefault((ev.label, ev.text.lower()), ev)
     rank = {label: i for i, label in enumerate(_TABLE_LABEL_ORDER)}
@@ -42,8 +52,9 @@ def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
                 table.add_column(column, overflow="fold")
             for line in result.codes:
                 evidence = _evidence_summary(line.evidence)
-                table.add_row(line.code, str(line.units), " ".join(line.levels),
-                              "REVIEW" if line.review else "", escape(evidence))
+                table.add_row(
+                    line.code, str(line.units), " ".join(line.levels), "REVIEW" if line.review else "", escape(evidence)
+                )
             console.print(table)
         elif not result.errors:
             console.print("  no code")

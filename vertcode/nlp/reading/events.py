@@ -50,16 +50,21 @@ class Context:
         self.doc = doc
         graph = doc._.context_graph
         categories: dict[tuple[int, int], set[str]] = {}
-        for target, modifier in (graph.edges if graph else ()):
+        for target, modifier in graph.edges if graph else ():
             categories.setdefault((target.start, target.end), set()).add(modifier.category)
-        self.statuses = {key: next(status for category, status in _CONTEXT_STATUS if category in found)
-                         for key, found in categories.items()
-                         if any(category in found for category, _ in _CONTEXT_STATUS)}
+        self.statuses = {
+            key: next(status for category, status in _CONTEXT_STATUS if category in found)
+            for key, found in categories.items()
+            if any(category in found for category, _ in _CONTEXT_STATUS)
+        }
         # Tokens inside a negation or abort trigger: the cement of "no cement was injected" is
         # part of the trigger, so ConText never marks it, yet it documents no cement.
-        self.denied = {i for m in (graph.modifiers if graph else ())
-                       if m.category in ("NEGATED_EXISTENCE", "ABORTED")
-                       for i in range(*m.modifier_span)}
+        self.denied = {
+            i
+            for m in (graph.modifiers if graph else ())
+            if m.category in ("NEGATED_EXISTENCE", "ABORTED")
+            for i in range(*m.modifier_span)
+        }
 
     def status(self, ent: Span) -> str | None:
         """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
@@ -70,7 +75,7 @@ class Context:
 
     def modifiers(self, ent: Span) -> list[Evidence]:
         """The triggers modifying an entity, as evidence labelled with their category."""
-        return [evidence(self.doc[m.modifier_span[0]:m.modifier_span[1]], m.category) for m in ent._.modifiers]
+        return [evidence(self.doc[m.modifier_span[0] : m.modifier_span[1]], m.category) for m in ent._.modifiers]
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,7 @@ def event_of(statement: Statement, context: Context) -> Event:
             if status or excluded:
                 if excluded and status == "aborted":
                     status = None  # an abort is this session's event, told in the procedure
-                mentions.append(Mention(evidence(ent), named, status or "mentioned", excluded,
-                                        context.modifiers(ent)))
+                mentions.append(Mention(evidence(ent), named, status or "mentioned", excluded, context.modifiers(ent)))
             else:
                 levels.append((ent, named))
         elif not status and not excluded:
@@ -137,15 +141,23 @@ def event_of(statement: Statement, context: Context) -> Event:
         return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices)
     if not any(level.startswith("S") for _, named in levels for level in named):
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
-        levels += [(e, [SACRUM]) for e in live
-                   if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
+        levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
         levels.sort(key=lambda pair: pair[0].start)
     indicators = [e for e in live if e.label_ in INDICATORS]
     if any(e.label_ == "BIOPSY" for e in live):
         # The needle of a biopsy treats nothing: "a biopsy needle was passed into L5".
         indicators = [e for e in indicators if e.label_ not in ("ACCESS", "TREATED")]
-    descriptive = any(e.label_ in DESCRIPTIVE or (e.label_ == "DEVICE" and not statement.title)
-                      for e in indicators)
+    descriptive = any(e.label_ in DESCRIPTIVE or (e.label_ == "DEVICE" and not statement.title) for e in indicators)
     stopped = [e for e in live if e.label_ == "ABORT"]
-    return Event(statement, mentions, levels, live, indicators, descriptive,
-                 statement.title and not descriptive, stopped, cement, denied_devices)
+    return Event(
+        statement,
+        mentions,
+        levels,
+        live,
+        indicators,
+        descriptive,
+        statement.title and not descriptive,
+        stopped,
+        cement,
+        denied_devices,
+    )

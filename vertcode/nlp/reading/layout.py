@@ -57,7 +57,7 @@ def section_role(section, doc: Doc) -> tuple[str | None, str]:
         return None, "section"
     metadata = rule.metadata
     if "headings" in metadata:
-        title = " ".join(doc[section.title_start:section.title_end].text.lower().split())
+        title = " ".join(doc[section.title_start : section.title_end].text.lower().split())
         metadata = metadata["headings"].get(title, {"role": None})
     return metadata["role"], metadata.get("scope", "section")
 
@@ -74,11 +74,9 @@ def statements(doc: Doc) -> Iterator[Statement]:
     open_field: list[Span] | None = None
     previous_end = 0
     for sent in doc.sents:
-        first = sent[0]
-        if first.is_space:
-            first = next((t for t in sent if not t.is_space), None)
-            if first is None:
-                continue
+        first = next((t for t in sent if not t.is_space), None)
+        if first is None:
+            continue
         section = sections.of(first.i)
         role, scope = section_role(section, doc)
         excluded = sections.is_excluded(first, sent, section, role, scope)
@@ -93,8 +91,12 @@ def statements(doc: Doc) -> Iterator[Statement]:
             open_field = [e for e in in_sentence if e.start < field_end and e.label_ in FIELD_NAMES_KEPT]
             in_sentence = _drop_field_names(field_end, in_sentence)
             is_field = True
-        elif (item and first.text != "|" and open_field is not None
-              and not _BLANK_LINE.search(text, previous_end, first.idx)):
+        elif (
+            item
+            and first.text != "|"
+            and open_field is not None
+            and not _BLANK_LINE.search(text, previous_end, first.idx)
+        ):
             # "Cavity device:⏎[x] Balloon": a field's value listed on the lines below it is the
             # field's, about the levels in hand. Under a name that is a statement ("Levels
             # treated:⏎[x] T7⏎[x] T8") each item is read with that name.

@@ -133,8 +133,9 @@ class _Reader:
         ev = evidence(bearer)
         if bearer.label_ == "DEVICE":
             return Technique("augmentation", "title" if event.title else "device", ev, Term(value, ev))
-        return Technique(value, "description" if event.descriptive else "title", ev,
-                         Term(device, ev) if device else None)
+        return Technique(
+            value, "description" if event.descriptive else "title", ev, Term(device, ev) if device else None
+        )
 
     def read_levels(self, event: Event) -> None:
         levels, live = event.levels, event.live
@@ -173,7 +174,8 @@ class _Reader:
         live, indicators = event.live, event.indicators
         if not self.current_levels:
             self.extraction.unplaced.extend(
-                evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT"))
+                evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT")
+            )
             return
         resolved = [t for t in (self.resolve(b, event) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
         agreed = resolved[0] if resolved and len({t.technique for t in resolved}) == 1 else None
@@ -205,13 +207,15 @@ class _Reader:
             current = self.current_technique
             if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
                 # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
-                technique = Technique(current.technique, "title" if event.title else "device",
-                                      current.evidence, _term(ent))
+                technique = Technique(
+                    current.technique, "title" if event.title else "device", current.evidence, _term(ent)
+                )
             self.current_technique = technique
 
     def finish(self, text_length: int) -> Extraction:
-        note = NoteWide(frozenset(self.documented_techniques), self.cement_in_procedure,
-                        frozenset(self.biopsied), text_length)
+        note = NoteWide(
+            frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
+        )
         self.extraction.findings, title_only = findings(list(self.bodies.values()), note)
         self.extraction.title_only.extend(title_only)
         return self.extraction
