@@ -25,7 +25,10 @@ def test_code_json_is_the_contract():
     result = invoke("code", SEED4, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["note", "codes", "findings", "flags", "errors", "sha256", "extractor"]
+    assert list(data) == ["note", "disposition", "codes", "findings", "flags", "errors", "sha256", "extractor"]
+    # Levels in two regions: the primary is a choice a coder confirms.
+    assert data["disposition"] == "review"
+    assert [f["kind"] for f in data["flags"]] == ["cross-region-primary"]
     assert data["extractor"] == "text"
     assert data["sha256"] == hashlib.sha256((NOTES / "seed-04.txt").read_bytes()).hexdigest()
     assert data["note"] == SEED4
@@ -75,6 +78,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first == {
         "note": "no-such-note.txt",
+        "disposition": "review",
         "codes": [],
         "findings": [],
         "flags": [],

@@ -45,6 +45,36 @@ _RANGE = re.compile(rf"^{_LEVEL}\s*(?:-|–|—|/|to|through|thru)\s*(?:{_LEVEL}
 _ORDINAL = re.compile(r"^(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(cervical|thoracic|lumbar|sacral)\b", re.I)
 
 
+# Dictated and European forms, rewritten to the plain notation before parsing.
+_SPOKEN_LETTERS = {"tee": "T", "el": "L", "ell": "L", "cee": "C", "ess": "S"}
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+}
+_SPOKEN = re.compile(r"\b(" + "|".join(_SPOKEN_LETTERS) + r")\b", re.I)
+_NUMBER = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+# "Th12" (European) and "D12" (dorsal) are thoracic; "L. 2" is dictated with a full stop.
+_THORACIC = re.compile(r"\b(?:th|d)(?=[ \t]?-?\d)", re.I)
+_DOTTED = re.compile(r"(?<=[CTLS])\.", re.I)
+
+
+def _plain(text: str) -> str:
+    text = _SPOKEN.sub(lambda m: _SPOKEN_LETTERS[m[1].lower()], text)
+    text = _NUMBER.sub(lambda m: str(_NUMBER_WORDS[m[1].lower()]), text)
+    return _DOTTED.sub(" ", _THORACIC.sub("T", text))
+
+
 class LevelError(ValueError):
     """The text does not name a vertebral level this module knows."""
 
@@ -84,8 +114,10 @@ def parse(text: str) -> list[str]:
     ['T11', 'T12', 'L1']
     >>> parse("L2-4")
     ['L2', 'L3', 'L4']
+    >>> parse("Th11/12"), parse("tee twelve"), parse("L. 2")
+    (['T11', 'T12'], ['T12'], ['L2'])
     """
-    text = " ".join(text.split()).strip("()[]")
+    text = " ".join(_plain(text).split()).strip("()[]")
     match = _SINGLE.match(text)
     if match:
         return [canonical(match[1], int(match[2]))]

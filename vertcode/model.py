@@ -91,6 +91,20 @@ class Extraction:
     device_denied: list[Evidence] = field(default_factory=list)
     #: Levels a title or procedure list names as treated that the description never shows.
     title_only: list[Finding] = field(default_factory=list)
+    #: Cement documented in the procedure (not under FINDINGS).
+    cement: list[Evidence] = field(default_factory=list)
+    #: Techniques, devices and cement read from a misheard, respelled or split form.
+    approximate: list[Evidence] = field(default_factory=list)
+    #: The note documents no procedure done in this encounter (a clinic, emergency, consult or
+    #: imaging note): the signals that say so, and the levels it names as treated before.
+    visit_signals: list[Evidence] = field(default_factory=list)
+    not_today: list[Finding] = field(default_factory=list)
+    #: The opening lines of earlier notes copied into this one that name levels.
+    earlier_notes: list[Evidence] = field(default_factory=list)
+    #: Levels an addendum names: what it corrects is read over the body of the note.
+    amended: list[Evidence] = field(default_factory=list)
+    #: Words written like a level, in a sentence documenting work, that name no vertebra ("T14").
+    unreadable_levels: list[Evidence] = field(default_factory=list)
 
 
 @dataclass
@@ -143,9 +157,16 @@ class NoteResult:
     #: Which extractor gave the text the offsets refer to: text, rtf, docx, pdf, html, hl7, fhir+...
     extractor: str | None = None
 
+    @property
+    def disposition(self) -> str:
+        """ "auto" when nothing in the note is unexplained; "review" when any flag, error or
+        code line marked for review says a coder must look (the flags are the reasons)."""
+        return "review" if self.flags or self.errors or any(c.review for c in self.codes) else "auto"
+
     def to_dict(self) -> dict:
         data: dict[str, object] = {
             "note": self.note,
+            "disposition": self.disposition,
             "codes": [c.to_dict() for c in self.codes],
             "findings": [f.to_dict() for f in self.findings],
             "flags": [f.to_dict() for f in self.flags],

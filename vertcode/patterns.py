@@ -4,6 +4,8 @@ Vocabulary, level patterns, ConText triggers, section titles and code descriptio
 adding a device name or a synonym is an edit to a file here, not to code.
 
 - terms.jsonl    {"label", "id", "phrase" | "regex", optional "fuzzy": bool, "case": "exact",
+                 "approximate": true for a misheard form ("keyhole plasty"), whose match is cited
+                 and marked for review where it decides a code,
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
 - levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "regex"}
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}; literals are matched on NORM,
@@ -11,6 +13,12 @@ adding a device name or a synonym is an edit to a file here, not to code.
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
                  optional "scope": "paragraph" for a field that ends at a blank line ("Medications:"),
                  or "line" for one that also ends at a line break after a full stop ("Anesthesia:")}]}
+- encounter.json {"source", "procedure", "visit", "copied_start", "copied_end"}: regular
+                 expressions matched line by line, deciding whether a note documents a procedure
+                 done in this encounter, and where an earlier note copied into it begins and ends
+- corrections.json {"source", "right_first", "right_last"}: regular expressions for the words
+                 between two levels that correct one by the other: "L1, not T12" (the first is
+                 right), "T12 should read L1" (the last is right)
 - codes.json     {code: {"description"}}
 
 A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
@@ -84,6 +92,8 @@ class Patterns:
     levels: tuple[dict, ...]
     context_rules: tuple[dict, ...]
     sections: tuple[dict, ...]
+    encounter: dict[str, list[str]]
+    corrections: dict[str, list[str]]
     descriptions: dict[str, str]
 
 
@@ -94,6 +104,8 @@ def load(directory: str | Path | None = None) -> Patterns:
         levels=tuple(_load_levels(directory / "levels.jsonl")),
         context_rules=tuple(_load_context(directory / "context.json")),
         sections=tuple(_load_sections(directory / "sections.json")),
+        encounter=_load_regex_lists(directory / "encounter.json", ENCOUNTER_KEYS),
+        corrections=_load_regex_lists(directory / "corrections.json", CORRECTION_KEYS),
         descriptions=load_descriptions(directory),
     )
 
@@ -163,7 +175,9 @@ def _check_regex(where: str, regex) -> None:
 def _load_terms(path: Path):
     for number, row in _read_jsonl(path):
         where = f"{path}:{number}"
-        _require(where, row, {"label", "id", "phrase", "regex", "fuzzy", "case", "device"}, {"label", "id"})
+        _require(
+            where, row, {"label", "id", "phrase", "regex", "fuzzy", "case", "device", "approximate"}, {"label", "id"}
+        )
         if row["label"] not in TERM_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(TERM_LABELS)}")
         if row["label"] == "TECHNIQUE" and row["id"] not in TECHNIQUE_IDS:
@@ -180,8 +194,9 @@ def _load_terms(path: Path):
                 raise PatternError(f'{where}: "fuzzy" and "case" apply to a "phrase", not a "regex"')
         if row.get("case", "exact") != "exact":
             raise PatternError(f'{where}: "case" can only be "exact"')
-        if not isinstance(row.get("fuzzy", False), bool):
-            raise PatternError(f'{where}: "fuzzy" must be true or false')
+        for key in ("fuzzy", "approximate"):
+            if not isinstance(row.get(key, False), bool):
+                raise PatternError(f'{where}: "{key}" must be true or false')
         yield row
 
 
@@ -226,6 +241,26 @@ def _load_context(path: Path):
         yield rule
 
 
+ENCOUNTER_KEYS = ("procedure", "visit", "copied_start", "copied_end")
+CORRECTION_KEYS = ("right_first", "right_last")
+
+
+def _load_regex_lists(path: Path, keys: tuple[str, ...]) -> dict[str, list[str]]:
+    """A file of named lists of regular expressions, with the "source" they come from."""
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise PatternError(f'{path}: expected an object with "source" and {", ".join(map(repr, keys))}')
+    _require(str(path), data, {"source", *keys}, {"source", *keys})
+    rules: dict[str, list[str]] = {}
+    for key in keys:
+        if not isinstance(data[key], list) or not data[key]:
+            raise PatternError(f"{path}: {key!r} must be a non-empty list of regular expressions")
+        for index, regex in enumerate(data[key]):
+            _check_regex(f"{path}: {key}[{index}]", regex)
+        rules[key] = list(data[key])
+    return rules
+
+
 def _load_sections(path: Path):
     data = _read_json(path)
     rules = data.get("sections") if isinstance(data, dict) else None
@@ -235,7 +270,9 @@ def _load_sections(path: Path):
         where = f"{path}: sections[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
-        _require(where, rule, {"literal", "category", "role", "scope"}, {"literal", "category", "role"})
+        _require(where, rule, {"literal", "category", "role", "scope", "regex"}, {"literal", "category", "role"})
+        if "regex" in rule:
+            _check_regex(where, rule["regex"])
         if rule.get("scope", "section") not in ("section", "paragraph", "line"):
             raise PatternError(f'{where} ({rule["literal"]!r}): scope is "section", "paragraph" or "line"')
         if rule["role"] not in SECTION_ROLES:

@@ -13,7 +13,7 @@ from vertcode.coding import services
 from vertcode.coding.common import evidence_of, join
 from vertcode.coding.families import Family
 from vertcode.levels import SACRUM, region_of
-from vertcode.model import CodeLine, Extraction, Flag
+from vertcode.model import CodeLine, Extraction, Finding, Flag
 
 # Regions each family splits its primary code by (rules 2, 3).
 _VERTEBROPLASTY_PRIMARY = {"cervical": "22510", "thoracic": "22510", "lumbar": "22511", "sacral": "22511"}
@@ -44,6 +44,36 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 evidence_of(aborted),
             )
         )
+    if extraction.visit_signals:
+        # Rule 5: only what was done in this encounter is coded.
+        if extraction.not_today:
+            flags.append(
+                Flag(
+                    "no-procedure-today",
+                    "This note documents no procedure in this encounter (it reads as a clinic, emergency, "
+                    f"consult or imaging note); {join(f.level for f in extraction.not_today)} "
+                    "were treated before: not coded. Confirm no procedure was done today.",
+                    sorted(extraction.visit_signals + evidence_of(extraction.not_today)),
+                )
+            )
+        return codes, flags
+    if extraction.earlier_notes:
+        flags.append(
+            Flag(
+                "earlier-note",
+                "An earlier note is copied into this one; its levels were not read as today's procedure.",
+                extraction.earlier_notes,
+            )
+        )
+    if extraction.amended:
+        flags.append(
+            Flag(
+                "addendum",
+                f"An addendum speaks of {join(dict.fromkeys(' '.join(e.text.split()) for e in extraction.amended))}: "
+                "the codes follow the addendum over the body of the note. Check the correction.",
+                extraction.amended,
+            )
+        )
     if extraction.open_procedure and treated:
         # Rule 13: cement placed during an open operation is not a percutaneous procedure.
         flags.append(
@@ -55,6 +85,15 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             )
         )
         return codes, flags
+    if extraction.unreadable_levels:
+        flags.append(
+            Flag(
+                "level-unreadable",
+                f"{join(repr(e.text) for e in extraction.unreadable_levels)} is written like a vertebral level "
+                "but names no vertebra: not coded. Query the physician for the level treated.",
+                extraction.unreadable_levels,
+            )
+        )
     if extraction.title_only:
         flags.append(
             Flag(
@@ -86,6 +125,19 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             )
         )
         doubtful.update(f.level for f in treated)
+    guessed = _read_approximately(treated, extraction)
+    if guessed:
+        words = sorted({e.text for e in extraction.approximate})
+        flags.append(
+            Flag(
+                "approximate-term",
+                f"The technique, device or cement at {join(f.level for f in guessed)} was read from "
+                f"{join(repr(' '.join(w.split())) for w in words)}, not the usual spelling (a dictation or "
+                "transcription slip): check it before billing.",
+                extraction.approximate,
+            )
+        )
+        doubtful.update(f.level for f in guessed)
     assigned = family_rules.assign(treated, extraction)
     flags += assigned.flags
     doubtful |= assigned.doubtful
@@ -121,6 +173,20 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
     flags += biopsy_flags
     sedation_codes, sedation_flags = services.sedation(extraction, bool(codes), descriptions)
     return codes + sedation_codes, flags + sedation_flags
+
+
+def _read_approximately(treated: list[Finding], extraction: Extraction) -> list[Finding]:
+    """The treated levels whose code rests on approximate matches only: every technique word and
+    device cited for the level, or every mention of cement in the note."""
+    approximate = set(extraction.approximate)
+    if extraction.cement and approximate.issuperset(extraction.cement):
+        return treated
+    guessed = []
+    for finding in treated:
+        bearers = [e for e in finding.evidence if e.label in ("TECHNIQUE", "DEVICE")]
+        if bearers and approximate.issuperset(bearers):
+            guessed.append(finding)
+    return guessed
 
 
 # -- one primary per family, add-ons per extra body (rules 2, 3, 4) ---------------------------

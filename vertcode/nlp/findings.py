@@ -3,23 +3,35 @@
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from vertcode.nlp.reading import read
+from vertcode.nlp.reading import ReadingRules, read
+from vertcode.nlp.reading.encounter import EncounterRules
+from vertcode.nlp.reading.events import Corrections
 
 
-@Language.factory("vertcode_findings")
+@Language.factory("vertcode_findings", default_config={"encounter": {}, "corrections": {}})
 class FindingsBuilder:
     """Turns a note's labelled spans into one finding per vertebral body.
 
     Reads: `doc.ents` (labels from patterns/terms.jsonl and patterns/levels.jsonl), the ConText
     graph `doc._.context_graph` and `doc._.sections`. Writes: `doc._.extraction`, a
-    `vertcode.model.Extraction`.
+    `vertcode.model.Extraction`. `encounter` holds the line rules of patterns/encounter.json,
+    which decide whether the note documents a procedure done in this encounter; `corrections`
+    those of patterns/corrections.json ("L1, not T12").
     """
 
-    def __init__(self, nlp: Language, name: str = "vertcode_findings"):
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "vertcode_findings",
+        *,
+        encounter: dict[str, list[str]],
+        corrections: dict[str, list[str]],
+    ):
         self.name = name
+        self.rules = ReadingRules(EncounterRules(encounter), Corrections(corrections))
         if not Doc.has_extension("extraction"):
             Doc.set_extension("extraction", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.extraction = read(doc)
+        doc._.extraction = read(doc, self.rules)
         return doc

@@ -57,3 +57,87 @@ class Normaliser:
             if abs(len(target) - len(word)) <= edits and levenshtein(word, target, edits) <= edits:
                 return target
         return None
+
+
+#: Dictated spellings: "P. M. M. A." is PMMA.
+_SPELLED_LETTER = re.compile(r"[A-Za-z]\.")
+
+
+@Language.factory("vertcode_dictation", default_config={"words": []})
+class DictationJoiner:
+    """Joins the pieces speech recognition splits a word into, so the vocabulary matches them.
+
+    Reads tokens; merges, with `doc.retokenize()`, a run of two to four words separated by single
+    spaces whose letters spell a word of `words` ("kypho plasty", "verte bro plasty", "osteo
+    tome"), or are one edit from one when the run begins with the word's first letters ("cure
+    ette"), and a run of spelled letters ("P. M. M. A."). The merged token keeps its text and
+    takes the word as its NORM, so the span ruler matches it; a NORM that differs from the text's
+    lower case is how the reader knows a match was approximate.
+    """
+
+    def __init__(self, nlp: Language, name: str = "vertcode_dictation", *, words: list[str]):
+        self.name = name
+        self.words = frozenset(w for w in words if len(w) >= 6)
+        self.letters = frozenset(w for w in words if 2 <= len(w) <= 6)
+        self.prefixes = frozenset(w[:n] for w in self.words for n in range(3, len(w)))
+        self.by_start: dict[str, list[str]] = {}
+        for word in sorted(self.words):
+            for n in range(3, len(word)):
+                self.by_start.setdefault(word[:n], []).append(word)
+        self.joined: dict[tuple[str, ...], str | None] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        merges = []
+        i = 0
+        while i < len(doc):
+            found = self.spelled(doc, i) or self.split(doc, i)
+            if found:
+                merges.append(found)
+                i = found[1]
+            else:
+                i += 1
+        if merges:
+            with doc.retokenize() as retokenizer:
+                for start, end, word in merges:
+                    retokenizer.merge(doc[start:end], attrs={"NORM": word})
+        return doc
+
+    def split(self, doc: Doc, i: int) -> tuple[int, int, str] | None:
+        first = doc[i].lower_
+        # A run starts with a fragment: "procedure is" is two words, not a slip for "procedures".
+        if first not in self.prefixes or first in self.words or not doc[i].is_alpha or doc[i].whitespace_ != " ":
+            return None
+        pieces = [first]
+        best = None
+        for j in range(i + 1, min(i + 4, len(doc))):
+            token = doc[j]
+            if not token.is_alpha:
+                break
+            pieces.append(token.lower_)
+            word = self.word_of(tuple(pieces))
+            if word:
+                best = (i, j + 1, word)
+            if token.whitespace_ != " ":
+                break
+        return best
+
+    def word_of(self, pieces: tuple[str, ...]) -> str | None:
+        if pieces not in self.joined:
+            joined = "".join(pieces)
+            word = joined if joined in self.words else None
+            if word is None and len(joined) >= 7:
+                word = next((w for w in self.by_start.get(pieces[0], ()) if levenshtein(joined, w, 1) <= 1), None)
+            self.joined[pieces] = word
+        return self.joined[pieces]
+
+    def spelled(self, doc: Doc, i: int) -> tuple[int, int, str] | None:
+        letters = []
+        j = i
+        while j < len(doc) and _SPELLED_LETTER.fullmatch(doc[j].text):
+            letters.append(doc[j].text[0].lower())
+            if doc[j].whitespace_ != " ":
+                j += 1
+                break
+            j += 1
+        word = "".join(letters)
+        return (i, j, word) if len(letters) >= 2 and word in self.letters else None

@@ -3,6 +3,7 @@
 spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglish`), then:
 
 0. vertcode_norms         NORMs for matching: line breaks, transcription slips
+   vertcode_dictation     words speech recognition split ("kypho plasty", "P. M. M. A.") joined
 1. vertcode_sentences     fast rule-based sentence boundaries for dictated notes
 2. vertcode_sections      section titles from patterns/sections.json (role per section), found
                           by medspaCy's section rules and matcher
@@ -32,6 +33,7 @@ from vertcode import patterns as pattern_files
 from vertcode.nlp import findings, rulers, sentences  # noqa: F401
 from vertcode.nlp.medspacy_parts import import_medspacy
 from vertcode.nlp.norms import LINE_BREAK
+from vertcode.nlp.reading.events import term_id
 from vertcode.nlp.sections import SectionFinder
 from vertcode.nlp.tokenizer import ClinicalEnglish
 
@@ -55,7 +57,7 @@ def _ruler_patterns(loaded: pattern_files.Patterns) -> tuple[list[dict], list[di
     regexes = [dict(row) for row in loaded.levels]
     phrases: list[dict] = []
     for row in loaded.terms:
-        ident = row["id"] + (f"|{row['device']}" if row.get("device") else "")
+        ident = term_id(row["id"], row.get("device"), row.get("approximate", False))
         if "regex" in row:
             regexes.append({"label": row["label"], "id": ident, "regex": row["regex"]})
         elif row.get("case") == "exact":
@@ -86,6 +88,12 @@ def _section_rules(rows, SectionRule) -> list:
     headings: dict[str, dict] = {}
     for row in rows:
         metadata = {"role": row["role"], "scope": row.get("scope", "section")}
+        if "regex" in row:
+            # A title written many ways ("ADDENDUM (11/14, Dr. X):"), matched on the note's text.
+            rules.append(
+                SectionRule(literal=row["literal"], category=row["category"], pattern=row["regex"], metadata=metadata)
+            )
+            continue
         rules.append(SectionRule(literal=row["literal"], category=row["category"], metadata=metadata))
         headings[" ".join(row["literal"].rstrip(":").lower().split())] = metadata
     titles = sorted(headings, key=len, reverse=True)
@@ -117,7 +125,9 @@ def build(patterns_dir: str | Path | None = None) -> Language:
     fuzzy = sorted(
         {word.lower() for row in loaded.terms if row.get("fuzzy") for word in re.findall(r"[A-Za-z]+", row["phrase"])}
     )
-    nlp.add_pipe("vertcode_norms", config={"vocabulary": fuzzy, "known": _known_words(loaded)})
+    known = _known_words(loaded)
+    nlp.add_pipe("vertcode_norms", config={"vocabulary": fuzzy, "known": known})
+    nlp.add_pipe("vertcode_dictation", config={"words": known})
     nlp.add_pipe("vertcode_sentences")
     sectionizer = cast(SectionFinder, nlp.add_pipe("vertcode_sections"))
     regexes, phrases = _ruler_patterns(loaded)
@@ -152,7 +162,7 @@ def build(patterns_dir: str | Path | None = None) -> Language:
         ruler.add_patterns(phrases)
         sectionizer.add(_section_rules(loaded.sections, SectionRule))
         context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
-    nlp.add_pipe("vertcode_findings")
+    nlp.add_pipe("vertcode_findings", config={"encounter": loaded.encounter, "corrections": loaded.corrections})
     return nlp
 
 

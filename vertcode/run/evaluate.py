@@ -4,6 +4,10 @@ A gold line is `{"note": "seed-04.txt", "codes": {"22513": 1, "22515": 2}}`, the
 relative to CORPUS/notes/, optionally with `"flags": ["cross-region-primary"]`. A note matches
 exactly when its whole set of codes and units equals the gold. A code that should not be there
 is worse than a missing one, so notes with false positives are listed first.
+
+A note vertcode marks "auto" (nothing unexplained) that is not exactly right is a *silent error*,
+the worst kind: a coder trusts it. The report gives their count, the share of notes marked auto,
+and the precision of auto notes (the share of them that are exactly right).
 """
 
 from __future__ import annotations
@@ -68,12 +72,15 @@ class Difference:
     got: dict[str, int]
     false_positives: list[str]
     errors: list[str]
+    disposition: str
 
 
 @dataclass
 class Report:
     notes: int = 0
     exact: int = 0
+    auto: int = 0  # notes marked "auto"
+    auto_exact: int = 0  # of those, exactly right
     per_code: dict[str, dict[str, int]] = field(default_factory=dict)
     flag_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
@@ -82,11 +89,28 @@ class Report:
     def exact_match(self) -> float:
         return self.exact / self.notes if self.notes else 0.0
 
+    @property
+    def silent_errors(self) -> int:
+        """Notes marked auto that are not exactly right."""
+        return self.auto - self.auto_exact
+
+    @property
+    def auto_rate(self) -> float:
+        return self.auto / self.notes if self.notes else 0.0
+
+    @property
+    def auto_precision(self) -> float | None:
+        return self.auto_exact / self.auto if self.auto else None
+
     def to_dict(self) -> dict:
         return {
             "notes": self.notes,
             "exact": self.exact,
             "exact_match": round(self.exact_match, 4),
+            "silent_errors": self.silent_errors,
+            "auto": self.auto,
+            "auto_rate": round(self.auto_rate, 4),
+            "auto_precision": None if self.auto_precision is None else round(self.auto_precision, 4),
             "codes": {code: _scores(c) for code, c in sorted(self.per_code.items())},
             "flags": {kind: _scores(c) for kind, c in sorted(self.flag_counts.items())},
             "differences": [d.__dict__ for d in self.differences],
@@ -121,17 +145,29 @@ def score(gold: list[Gold], results: Iterable[NoteResult]) -> Report:
             for kind in expected.flags | raised:
                 counts = report.flag_counts.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})
                 counts["tp" if kind in expected.flags and kind in raised else "fp" if kind in raised else "fn"] += 1
-        if got == expected.codes and not result.errors:
-            report.exact += 1
-        else:
+        right = got == expected.codes and not result.errors
+        report.exact += right
+        if result.disposition == "auto":
+            report.auto += 1
+            report.auto_exact += right
+        if not right:
             extra = sorted(c for c in got if got[c] > expected.codes.get(c, 0))
-            report.differences.append(Difference(expected.note, expected.codes, got, extra, result.errors))
-    report.differences.sort(key=lambda d: (not d.false_positives, d.note))
+            report.differences.append(
+                Difference(expected.note, expected.codes, got, extra, result.errors, result.disposition)
+            )
+    # Silent errors first, then false positives: the worst mistakes lead the list.
+    report.differences.sort(key=lambda d: (d.disposition != "auto", not d.false_positives, d.note))
     return report
 
 
 def format_report(report: Report) -> str:
-    lines = [f"exact match: {report.exact}/{report.notes} notes ({report.exact_match:.1%})", ""]
+    lines = [
+        f"exact match: {report.exact}/{report.notes} notes ({report.exact_match:.1%})",
+        f"silent errors: {report.silent_errors} (wrong and marked auto)",
+        f"auto: {report.auto}/{report.notes} notes ({report.auto_rate:.1%}), "
+        f"precision of auto notes {_pct(report.auto_precision)}",
+        "",
+    ]
     lines.append(f"{'code':<8}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}")
     for code, counts in sorted(report.per_code.items()):
         s = _scores(counts)
@@ -144,9 +180,11 @@ def format_report(report: Report) -> str:
                 f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
             )
     if report.differences:
-        lines += ["", "notes that differ (false positives first):"]
+        lines += ["", "notes that differ (silent errors first, then false positives):"]
         for d in report.differences:
             line = f"  {d.note}: expected {_codes(d.expected)}, got {_codes(d.got)}"
+            if d.disposition == "auto":
+                line += "  [SILENT: marked auto]"
             if d.false_positives:
                 line += f"  [false positive: {', '.join(d.false_positives)}]"
             if d.errors:

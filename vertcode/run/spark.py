@@ -81,7 +81,13 @@ _FLAG = T.StructType(
 
 def _row(result: NoteResult, note_id) -> dict:
     data = result.to_dict()
-    return {"id": note_id, "codes": data["codes"], "flags": data["flags"], "errors": data["errors"]}
+    return {
+        "id": note_id,
+        "disposition": data["disposition"],
+        "codes": data["codes"],
+        "flags": data["flags"],
+        "errors": data["errors"],
+    }
 
 
 def note_results(
@@ -92,13 +98,14 @@ def note_results(
     patterns_dir: str | Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> DataFrame:
-    """One row per note: its id (type kept), its code lines, its flags and its errors."""
+    """One row per note: its id (type kept), its disposition, code lines, flags and errors."""
     schema = T.StructType(
         [
             T.StructField(id_column, df.schema[id_column].dataType),
             T.StructField("codes", T.ArrayType(_CODE)),
             T.StructField("flags", T.ArrayType(_FLAG)),
             T.StructField("errors", T.ArrayType(T.StringType())),
+            T.StructField("disposition", T.StringType()),
         ]
     )
     patterns = str(patterns_dir) if patterns_dir else None
@@ -109,7 +116,9 @@ def note_results(
         rows = [
             _row(result, note_id) for note_id, result in _results(batches, id_column, text_column, patterns, max_bytes)
         ]
-        yield pandas.DataFrame(rows, columns=["id", "codes", "flags", "errors"]).rename(columns={"id": id_column})
+        yield pandas.DataFrame(rows, columns=["id", "codes", "flags", "errors", "disposition"]).rename(
+            columns={"id": id_column}
+        )
 
     return df.select(id_column, text_column).mapInPandas(code, schema)
 

@@ -104,6 +104,8 @@ th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid #ee
 tr[data-spans], li[data-spans] { cursor: pointer; }
 tr[data-spans]:hover, tr.pinned, li[data-spans]:hover, li.pinned { background: #fff3cd; }
 .review { color: #b45309; font-weight: bold; }
+.disposition.review { color: #b45309; }
+.disposition.auto { color: #15803d; }
 .flags li { margin-bottom: 0.5rem; }
 .kind { font-weight: bold; }
 .errors { color: #b91c1c; }
@@ -213,7 +215,8 @@ def render_note(result: NoteResult, text: str) -> str:
     body = (
         f"<header><h1>{html.escape(result.note)}</h1></header>\n<main>\n"
         f'<div class="note">{_highlight(text, marks)}</div>\n'
-        f"<aside>\n<h2>Codes</h2>\n{codes}\n"
+        f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
+        f"<h2>Codes</h2>\n{codes}\n"
         + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
         + (f'<h2>Errors</h2>\n<ul class="errors">{errors}</ul>\n' if errors else "")
         + (
@@ -227,6 +230,13 @@ def render_note(result: NoteResult, text: str) -> str:
     return _page(f"vertcode: {result.note}", body, _SCRIPT)
 
 
+def _disposition(result: NoteResult) -> str:
+    if result.disposition == "auto":
+        return "<b>auto</b>: nothing in the note is unexplained"
+    reasons = ", ".join(dict.fromkeys(f.kind for f in result.flags)) or "error"
+    return f"<b>review</b>: {html.escape(reasons)}"
+
+
 def render_index(results: Iterable[dict], page_dir: Path) -> str:
     """A page listing every note (JSON results as written) with its codes and flags, each linked
     to its review page when there is one; click a column heading to sort by it."""
@@ -234,7 +244,7 @@ def render_index(results: Iterable[dict], page_dir: Path) -> str:
     for result in results:
         codes = ", ".join(f"{c['code']} x{c['units']}" for c in result["codes"])
         kinds = ", ".join(f["kind"] for f in result["flags"])
-        status = "error" if result["errors"] else ("review" if result["flags"] else "ok")
+        status = "error" if result["errors"] else result.get("disposition", "review" if result["flags"] else "auto")
         name = html.escape(result["note"])
         page = page_name(result["note"])
         link = f'<a href="{html.escape(page)}">{name}</a>' if (page_dir / page).exists() else name

@@ -9,7 +9,19 @@ from typing import TextIO
 
 from vertcode.model import NoteResult
 
-CSV_COLUMNS = ("note", "code", "units", "levels", "modifiers", "review", "description", "evidence", "errors")
+CSV_COLUMNS = (
+    "note",
+    "disposition",
+    "code",
+    "units",
+    "levels",
+    "modifiers",
+    "review",
+    "description",
+    "evidence",
+    "flags",
+    "errors",
+)
 
 
 def to_json_line(result: NoteResult) -> str:
@@ -29,17 +41,20 @@ def write_jsonl(results: Iterable[NoteResult], stream: TextIO) -> None:
 
 
 def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
-    """One row per code line; a note with no code still gets a row, so nothing goes missing."""
+    """One row per code line, with the note's disposition and the kinds of its flags (the
+    reasons for review); a note with no code still gets a row, so nothing goes missing."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for result in results:
         errors = "; ".join(result.errors)
+        flags = ";".join(f.kind for f in result.flags)
         if not result.codes:
-            writer.writerow([result.note, "", "", "", "", "", "", "", errors])
+            writer.writerow([result.note, result.disposition, "", "", "", "", "", "", "", flags, errors])
         for line in result.codes:
             writer.writerow(
                 [
                     result.note,
+                    result.disposition,
                     line.code,
                     line.units,
                     ";".join(line.levels),
@@ -47,6 +62,7 @@ def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
                     "yes" if line.review else "no",
                     line.description,
                     ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence),
+                    flags,
                     errors,
                 ]
             )

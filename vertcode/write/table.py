@@ -43,7 +43,9 @@ def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
 
     console = Console(file=stream, highlight=False, soft_wrap=False)
     for result in results:
-        console.print(f"[bold]{escape(result.note)}[/bold]")
+        reasons = ", ".join(dict.fromkeys(f.kind for f in result.flags)) or ("error" if result.errors else "")
+        disposition = f"review: {reasons}" if result.disposition == "review" else "auto"
+        console.print(f"[bold]{escape(result.note)}[/bold]  {escape(disposition)}")
         for error in result.errors:
             console.print(f"  [red]error:[/red] {escape(error)}")
         if result.codes:

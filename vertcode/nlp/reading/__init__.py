@@ -31,6 +31,6 @@ The reading rules:
   field's name. A pipe table's rows are read with their column headers.
 """
 
-from vertcode.nlp.reading.reader import read
+from vertcode.nlp.reading.reader import ReadingRules, read
 
-__all__ = ["read"]
+__all__ = ["ReadingRules", "read"]

@@ -55,6 +55,19 @@ class BodyNotes:
     sides: list[Term] = field(default_factory=list)
     modifiers: list[Evidence] = field(default_factory=list)
 
+    def absorb(self, wrong: BodyNotes) -> None:
+        """Take what the note said of `wrong`, a level a correction says was really this one."""
+        self.statuses += [(o, s) for o, s in wrong.statuses if s == "treated"]
+        self.described += wrong.described
+        self.evidence |= wrong.evidence
+        self.techniques += wrong.techniques
+        self.fallback = self.fallback or wrong.fallback
+        self.devices += wrong.devices
+        self.named_devices += wrong.named_devices
+        self.approaches += wrong.approaches
+        self.sides += wrong.sides
+        wrong.described, wrong.techniques, wrong.devices, wrong.named_devices = [], [], [], []
+
     def mention(self, ev: Evidence, status: str) -> None:
         self.statuses.append((ev.start, status))
         if status == "treated":

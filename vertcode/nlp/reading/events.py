@@ -6,6 +6,7 @@ gives an `Event`, which knows nothing of the sentences before it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
@@ -13,6 +14,7 @@ from spacy.tokens import Doc, Span
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence
 from vertcode.nlp.reading.layout import Statement
+from vertcode.nlp.tokenizer import note_text
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
 INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED", "INJECTION"})
@@ -37,10 +39,22 @@ def evidence(span: Span, label: str | None = None) -> Evidence:
     return Evidence(span.start_char, span.end_char, span.text, label or span.label_)
 
 
+def term_id(value: str, device: str | None = None, approximate: bool = False) -> str:
+    """The span id a term's matches carry: its value, the device it implies, and "~" for a
+    misheard form."""
+    return "|".join([value, device or "", "~" if approximate else ""]).rstrip("|")
+
+
 def term_value(span: Span) -> tuple[str, str | None]:
     """(id, implied device) of a term span: "balloon kyphoplasty" is augmentation with a balloon."""
-    value, _, device = span.id_.partition("|")
-    return value, device or None
+    value, _, rest = span.id_.partition("|")
+    return value, rest.partition("|")[0] or None
+
+
+def is_approximate(span: Span) -> bool:
+    """A match on a misheard form ("keyhole plasty"), a slip corrected by the NORM ("kyphopasty")
+    or pieces speech recognition split ("kypho plasty")."""
+    return span.id_.endswith("|~") or any(t.norm_ != t.lower_ for t in span if not t.is_space)
 
 
 class Context:
@@ -48,6 +62,7 @@ class Context:
 
     def __init__(self, doc: Doc):
         self.doc = doc
+        self.text = note_text(doc)
         graph = doc._.context_graph
         categories: dict[tuple[int, int], set[str]] = {}
         for target, modifier in graph.edges if graph else ():
@@ -90,6 +105,36 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """ "L1, not T12": what the note said of the `wrong` levels was done at the `right` ones."""
+
+    wrong: list[str]
+    right: list[str]
+    evidence: Evidence
+
+
+class Corrections:
+    """The compiled rules of patterns/corrections.json: the words between two levels that
+    correct one by the other."""
+
+    def __init__(self, rules: dict[str, list[str]]):
+        self.right_first = [re.compile(r, re.I) for r in rules.get("right_first", [])]
+        self.right_last = [re.compile(r, re.I) for r in rules.get("right_last", [])]
+
+    def find(self, levels: list[tuple[Span, list[str]]], text: str) -> list[tuple[int, int]]:
+        """(wrong, right) indices into `levels` of each correction in a sentence."""
+        found = []
+        for k in range(len(levels) - 1):
+            first, last = levels[k][0], levels[k + 1][0]
+            gap = text[first.end_char : last.start_char]
+            if any(rule.fullmatch(gap) for rule in self.right_first):
+                found.append((k + 1, k))
+            elif any(rule.fullmatch(gap) for rule in self.right_last):
+                found.append((k, k + 1))
+        return found
+
+
+@dataclass(frozen=True)
 class Event:
     """What one sentence says was done.
 
@@ -111,20 +156,27 @@ class Event:
     cement: bool
     #: Cavity devices it says were not used ("no balloon was used").
     denied_devices: list[Evidence]
+    #: Words written like a level that name no vertebra ("T14", "C8"), never dropped in silence.
+    unreadable: list[Evidence]
+    #: "The treated level was L1, not T12".
+    corrections: list[Correction]
 
 
-def event_of(statement: Statement, context: Context) -> Event:
+def event_of(statement: Statement, context: Context, corrections: Corrections) -> Event:
     excluded = statement.excluded
     mentions: list[Mention] = []
     levels: list[tuple[Span, list[str]]] = []
     live: list[Span] = []
     denied_devices: list[Evidence] = []
+    unreadable: list[Evidence] = []
     for ent in statement.ents:
         status = context.status(ent)
         if ent.label_ == "LEVEL":
             try:
                 named = parse(ent.text)
             except LevelError:
+                if not status and not excluded:
+                    unreadable.append(evidence(ent))
                 continue
             if status or excluded:
                 if excluded and status == "aborted":
@@ -138,7 +190,18 @@ def event_of(statement: Statement, context: Context) -> Event:
             denied_devices.append(evidence(ent))
     cement = any(e.label_ == "CEMENT" and not context.status(e) for e in statement.ents)
     if excluded:
-        return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices)
+        return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices, [], [])
+    corrected = []
+    for wrong, right in corrections.find(levels, context.text):
+        (wrong_ent, wrong_levels), (right_ent, right_levels) = levels[wrong], levels[right]
+        start, end = min(wrong_ent.start_char, right_ent.start_char), max(wrong_ent.end_char, right_ent.end_char)
+        corrected.append(
+            Correction(wrong_levels, right_levels, Evidence(start, end, context.text[start:end], "CORRECTION"))
+        )
+    if corrected:
+        # The wrong level is named only to be corrected: it is not in hand.
+        wrong_names = {level for c in corrected for level in c.wrong}
+        levels = [(ent, named) for ent, named in levels if not set(named) <= wrong_names]
     if not any(level.startswith("S") for _, named in levels for level in named):
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
         levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
@@ -160,4 +223,6 @@ def event_of(statement: Statement, context: Context) -> Event:
         stopped,
         cement,
         denied_devices,
+        unreadable,
+        corrected,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from vertcode.nlp.reading.encounter import Encounter
 from vertcode.nlp.sections import SectionIndex
 from vertcode.nlp.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
 from vertcode.nlp.tokenizer import note_text
@@ -36,7 +37,8 @@ class Statement:
     `field`: a templated "Label: value" field or an item of its list. `new_item`: a bullet that
     starts a new thought, so it does not go on about the last item's levels. `continues_list`:
     an item of a list under a name that is a statement ("Levels treated:⏎[x] T7⏎[x] T8"), so
-    what follows the list goes on about all the levels it names.
+    what follows the list goes on about all the levels it names. `addendum`: in an addendum,
+    which corrects what the body of the note says.
     """
 
     ents: list[Span]
@@ -45,6 +47,7 @@ class Statement:
     field: bool = False
     new_item: bool = False
     continues_list: bool = False
+    addendum: bool = False
 
 
 def section_role(section, doc: Doc) -> tuple[str | None, str]:
@@ -62,8 +65,9 @@ def section_role(section, doc: Doc) -> tuple[str | None, str]:
     return metadata["role"], metadata.get("scope", "section")
 
 
-def statements(doc: Doc) -> Iterator[Statement]:
-    """The note's sentences in order, each framed by the layout around it."""
+def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
+    """The note's sentences in order, each framed by the layout around it; a sentence of an
+    earlier note copied in (`encounter`) is excluded like a history."""
     sections = _Sections(doc)
     first_word = next((t.i for t in doc if not t.is_space), 0)
     text = note_text(doc)
@@ -79,7 +83,7 @@ def statements(doc: Doc) -> Iterator[Statement]:
             continue
         section = sections.of(first.i)
         role, scope = section_role(section, doc)
-        excluded = sections.is_excluded(first, sent, section, role, scope)
+        excluded = sections.is_excluded(first, sent, section, role, scope) or encounter.in_copy(first.idx)
         in_sentence = []
         while index < len(ents) and ents[index].start < sent.end:
             in_sentence.append(ents[index])
@@ -118,7 +122,8 @@ def statements(doc: Doc) -> Iterator[Statement]:
                 in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
         else:
             table_header = None
-        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list)
+        addendum = getattr(section, "category", None) == "addendum"
+        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list, addendum)
 
 
 class _Sections:

@@ -9,20 +9,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
 from vertcode.model import Extraction
 from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings
-from vertcode.nlp.reading.events import TECHNIQUE_BEARERS, Context, Event, event_of, evidence, term_value
+from vertcode.nlp.reading.encounter import Encounter, EncounterRules
+from vertcode.nlp.reading.events import (
+    TECHNIQUE_BEARERS,
+    Context,
+    Corrections,
+    Event,
+    event_of,
+    evidence,
+    is_approximate,
+    term_value,
+)
 from vertcode.nlp.reading.layout import statements
 from vertcode.nlp.tokenizer import note_text
 
 
-def read(doc: Doc) -> Extraction:
+@dataclass(frozen=True)
+class ReadingRules:
+    """The rules-as-data the reader needs beyond the entities: patterns/encounter.json and
+    patterns/corrections.json, compiled."""
+
+    encounter: EncounterRules
+    corrections: Corrections
+
+
+def read(doc: Doc, rules: ReadingRules) -> Extraction:
     """Everything the coding rules need from one note's Doc."""
+    encounter = rules.encounter.read(note_text(doc))
     reader = _Reader(Context(doc))
-    for statement in statements(doc):
+    for statement in statements(doc, encounter):
         if statement.new_item:
             # A new bullet is a new thought: it does not go on about the last item's levels.
             reader.current_levels = []
@@ -30,10 +51,10 @@ def read(doc: Doc) -> Extraction:
         listed = reader.current_levels if statement.continues_list else None
         if statement.ents:
             reader.read_sedation(statement.ents)
-            reader.read(event_of(statement, reader.context))
+            reader.read(event_of(statement, reader.context, rules.corrections))
         if listed:
             reader.current_levels = listed + [v for v in reader.current_levels if v not in listed]
-    return reader.finish(len(note_text(doc)))
+    return reader.finish(len(note_text(doc)), encounter)
 
 
 class _Reader:
@@ -55,6 +76,26 @@ class _Reader:
         return self.bodies[level]
 
     def read(self, event: Event) -> None:
+        if not event.statement.addendum:
+            self.apply(event)
+            return
+        # An addendum that changes what a level's status is must be seen by a coder.
+        named = [(m.evidence, m.levels) for m in event.mentions] + [(evidence(e), n) for e, n in event.levels]
+        before = {level: self._status(level) for _, levels in named for level in levels}
+        self.apply(event)
+        self.extraction.amended.extend(
+            ev for ev, levels in named if any(self._status(level) != before[level] for level in levels)
+        )
+
+    def _status(self, level: str) -> str | None:
+        return self.bodies[level].status() if level in self.bodies else None
+
+    def apply(self, event: Event) -> None:
+        for correction in event.corrections:
+            self.extraction.amended.append(correction.evidence)
+            for wrong, right in zip(correction.wrong, correction.right, strict=False):
+                self.body(right).absorb(self.body(wrong))
+                self.body(wrong).mention(correction.evidence, "negated")
         for mention in event.mentions:
             for level in mention.levels:
                 notes = self.body(level)
@@ -68,6 +109,8 @@ class _Reader:
         if event.statement.excluded:
             return
         self.note_documented(event)
+        if event.indicators or event.title:
+            self.extraction.unreadable_levels.extend(event.unreadable)
         if event.levels:
             self.read_levels(event)
             self.current_levels = [level for _, named in event.levels for level in named]
@@ -90,6 +133,9 @@ class _Reader:
         self.update_technique(event)
 
     def note_documented(self, event: Event) -> None:
+        self.extraction.approximate.extend(
+            evidence(e) for e in event.live if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT") and is_approximate(e)
+        )
         for ent in event.live:
             if ent.label_ == "TECHNIQUE":
                 self.documented_techniques.add(term_value(ent)[0])
@@ -97,6 +143,7 @@ class _Reader:
                 self.documented_techniques.add("augmentation")
             elif ent.label_ == "CEMENT":
                 self.cement_in_procedure = True
+                self.extraction.cement.append(evidence(ent))
             elif ent.label_ == "GUIDANCE":
                 self.extraction.included.append(("imaging guidance", evidence(ent)))
             elif ent.label_ == "INCLUDED":
@@ -212,13 +259,26 @@ class _Reader:
                 )
             self.current_technique = technique
 
-    def finish(self, text_length: int) -> Extraction:
+    def finish(self, text_length: int, encounter: Encounter) -> Extraction:
         note = NoteWide(
             frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
         )
-        self.extraction.findings, title_only = findings(list(self.bodies.values()), note)
-        self.extraction.title_only.extend(title_only)
-        return self.extraction
+        extraction = self.extraction
+        extraction.findings, title_only = findings(list(self.bodies.values()), note)
+        extraction.title_only.extend(title_only)
+        extraction.earlier_notes = [
+            title
+            for title, (start, end) in zip(encounter.copied_titles, encounter.copied, strict=True)
+            if any(start <= o < end for body in self.bodies.values() for o, _ in body.statuses)
+        ]
+        if not encounter.documents_procedure:
+            # A clinic, emergency, consult or imaging note: what it calls treated was treated before.
+            extraction.not_today = [f for f in extraction.findings if f.status == "treated"]
+            for finding in extraction.not_today:
+                finding.status = "historical"
+            extraction.findings.sort(key=lambda f: f.order)
+            extraction.visit_signals = encounter.visit
+        return extraction
 
 
 def _term(span: Span) -> Term:
