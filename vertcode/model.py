@@ -87,6 +87,10 @@ class Extraction:
     cement_documented: bool = False
     #: An open operation documented (laminectomy, fusion, pedicle screws).
     open_procedure: list[Evidence] = field(default_factory=list)
+    #: Pedicle screws documented, and whether the note places them percutaneously (stab
+    #: incisions, K-wires): open screws are an open operation, percutaneous ones are not.
+    screws: list[Evidence] = field(default_factory=list)
+    percutaneous_screws: bool = False
     #: A cavity device the note says was not used ("no balloon was used", "[ ] Curette").
     device_denied: list[Evidence] = field(default_factory=list)
     #: Levels a title or procedure list names as treated that the description never shows.

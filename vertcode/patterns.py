@@ -55,6 +55,8 @@ TERM_LABELS = frozenset(
         "DURATION",
         "ALL_LEVELS",
         "INJECTION",
+        "SCREW",
+        "PERCUTANEOUS",
     }
 )
 LEVEL_LABELS = frozenset({"LEVEL", "NOT_LEVEL"})

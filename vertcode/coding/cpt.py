@@ -74,14 +74,16 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 extraction.amended,
             )
         )
-    if extraction.open_procedure and treated:
-        # Rule 13: cement placed during an open operation is not a percutaneous procedure.
+    open_work = extraction.open_procedure + ([] if extraction.percutaneous_screws else extraction.screws)
+    if open_work and (treated or extraction.cement_documented):
+        # Rule 13: cement placed during an open operation (into a body or through its screws)
+        # is not a percutaneous procedure.
         flags.append(
             Flag(
                 "open-procedure",
                 "The note documents an open operation; 22510-22515 describe percutaneous "
                 "procedures only, so no code is suggested. Review the operative report.",
-                extraction.open_procedure + evidence_of(treated),
+                sorted(open_work) + evidence_of(treated),
             )
         )
         return codes, flags

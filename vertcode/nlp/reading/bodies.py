@@ -7,11 +7,14 @@ Plain Python over `Evidence`: the reader fills a `BodyNotes` per level as it rea
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from vertcode.levels import SACRUM
 from vertcode.model import Evidence, Finding
 
+# What shows a body itself was worked on, beyond a needle that a screw may follow.
+_WORK = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "INJECTION", "REPEAT", "TREATED"})
 _STATUS_RANK = {"treated": 0, "aborted": 1, "negated": 2, "historical": 3, "planned": 4, "mentioned": 5}
 
 
@@ -54,6 +57,8 @@ class BodyNotes:
     approaches: list[Term] = field(default_factory=list)
     sides: list[Term] = field(default_factory=list)
     modifiers: list[Evidence] = field(default_factory=list)
+    instrumented: bool = False  # pedicle screws placed in it
+    denied_sides: set[str] = field(default_factory=set)  # "the left side was abandoned"
 
     def absorb(self, wrong: BodyNotes) -> None:
         """Take what the note said of `wrong`, a level a correction says was really this one."""
@@ -69,6 +74,9 @@ class BodyNotes:
         wrong.described, wrong.techniques, wrong.devices, wrong.named_devices = [], [], [], []
 
     def mention(self, ev: Evidence, status: str) -> None:
+        if status == "instrumented":
+            self.instrumented = True
+            status = "mentioned"
         self.statuses.append((ev.start, status))
         if status == "treated":
             self.evidence.add(ev)
@@ -127,6 +135,9 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
             elif finding.level == SACRUM and finding.technique not in ("sacroplasty", "augmentation"):
                 # Counting levels "from the sacrum" names a landmark; only sacroplasty treats it.
                 finding.status = "mentioned"
+            elif notes.instrumented and not any(e.label in _WORK for e in notes.evidence):
+                # Needles docked on a pedicle, then a screw placed through it: instrumented, not augmented.
+                finding.status = "mentioned"
             elif any_described and not notes.described:
                 finding.status = "mentioned"
                 title_only.append(finding)
@@ -179,12 +190,17 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
         finding.device = min(devices, key=lambda t: t.evidence).value
     if notes.approaches:
         finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
-    finding.laterality = laterality({t.value for t in notes.sides})
+    finding.laterality = laterality({t.value for t in notes.sides}, notes.denied_sides)
     finding.evidence = sorted(found)
 
 
-def laterality(sides: set[str]) -> str | None:
-    """'bilateral', 'left', 'right', 'unilateral' or None, from the side words attached to a level."""
+def laterality(sides: set[str], denied: Set[str] = frozenset()) -> str | None:
+    """'bilateral', 'left', 'right', 'unilateral' or None, from the side words attached to a level
+    and the sides the note says were abandoned: a bilateral plan with its left side abandoned is
+    right-sided."""
+    if denied & {"left", "right"}:
+        kept = (sides | ({"left", "right"} if "bilateral" in sides else set())) - denied - {"bilateral"}
+        return laterality(kept)
     if "bilateral" in sides or {"left", "right"} <= sides:
         return "bilateral"
     for side in ("left", "right", "unilateral"):

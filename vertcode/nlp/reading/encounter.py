@@ -65,7 +65,8 @@ class EncounterRules:
         return Encounter(found(self.procedure, "PROCEDURE_NOTE"), found(self.visit, "VISIT_NOTE"), copied, titles)
 
     def _copies(self, text: str) -> tuple[list[tuple[int, int]], list[Evidence]]:
-        copied, titles = [], []
+        copied: list[tuple[int, int]] = []
+        titles: list[Evidence] = []
         position = 0
         while True:
             opening = min(

@@ -160,6 +160,21 @@ class Event:
     unreadable: list[Evidence]
     #: "The treated level was L1, not T12".
     corrections: list[Correction]
+    #: Sides the sentence says were abandoned or not treated ("the left side was abandoned").
+    denied_sides: tuple[str, ...] = ()
+
+
+def _nearest(ent: Span, others: list[Span]) -> Span:
+    return min(others, key=lambda o: (distance(o, ent), o.start > ent.start))
+
+
+def distance(a: Span, b: Span) -> int:
+    """Tokens between two spans (0 when they overlap)."""
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
 
 
 def event_of(statement: Statement, context: Context, corrections: Corrections) -> Event:
@@ -169,6 +184,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
     live: list[Span] = []
     denied_devices: list[Evidence] = []
     unreadable: list[Evidence] = []
+    denied_sides: list[str] = []
     for ent in statement.ents:
         status = context.status(ent)
         if ent.label_ == "LEVEL":
@@ -188,6 +204,8 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
             live.append(ent)
         elif ent.label_ == "DEVICE" and status == "negated" and not excluded:
             denied_devices.append(evidence(ent))
+        elif ent.label_ == "LATERALITY" and status in ("negated", "aborted") and not excluded:
+            denied_sides.append(term_value(ent)[0])
     cement = any(e.label_ == "CEMENT" and not context.status(e) for e in statement.ents)
     if excluded:
         return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices, [], [])
@@ -206,6 +224,17 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
         levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
         levels.sort(key=lambda pair: pair[0].start)
+    screws = [e for e in live if e.label_ == "SCREW"]
+    if screws:
+        # "Fenestrated screws were placed at T11 and L2 and 1.5 mL of PMMA injected through each":
+        # the levels nearer a screw than a technique are instrumented, and the sentence's cement
+        # augments screws, not vertebral bodies.
+        bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
+        hardware = [(ent, named) for ent, named in levels if _nearest(ent, screws + bearers) in screws]
+        mentions += [Mention(evidence(ent), named, "instrumented", False, []) for ent, named in hardware]
+        levels = [pair for pair in levels if pair not in hardware]
+        if not bearers:
+            live = [e for e in live if e.label_ not in INDICATORS]
     indicators = [e for e in live if e.label_ in INDICATORS]
     if any(e.label_ == "BIOPSY" for e in live):
         # The needle of a biopsy treats nothing: "a biopsy needle was passed into L5".
@@ -225,4 +254,5 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         denied_devices,
         unreadable,
         corrected,
+        tuple(denied_sides),
     )

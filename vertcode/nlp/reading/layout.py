@@ -112,7 +112,7 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
             new_item = item
         # Where the sentence's words end: a blank line after them belongs to its last token.
         previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
-        title = _is_title(first, sent, role, first_word)
+        title = _is_title(first, sent, role, first_word) and not sections.title_ended(first, sent, section, role)
         if first.text == "|" and at_line_start(first):
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
             # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
@@ -135,6 +135,7 @@ class _Sections:
         self.index = SectionIndex(doc)
         # An excluded section ended by a field or heading line its rules do not know.
         self.neutral_section = None
+        self.ended_titles: set[int] = set()
 
     def of(self, i: int):
         return self.index.of(i)
@@ -159,6 +160,23 @@ class _Sections:
             self.neutral_section = section
             return False
         return True
+
+    def title_ended(self, first: Token, sent: Span, section, role: str | None) -> bool:
+        """A title ("Operation: Balloon kyphoplasty Th11 and Th12.") ends at a blank line after
+        its words, or at a field or heading line the section rules do not know ("Report: Prone
+        positioning..."): what follows describes the work, it does not name it."""
+        if role != "title":
+            return False
+        if section.title_start in self.ended_titles:
+            return True
+        words = next((t for t in self.doc[section.body_start : first.i] if not t.is_space), None)
+        ended = words is not None and (
+            bool(_BLANK_LINE.search(self.text, words.idx, first.idx))
+            or (at_item_start(first) and (field_label_end(self.doc, first.i) is not None or is_heading_line(sent)))
+        )
+        if ended:
+            self.ended_titles.add(section.title_start)
+        return ended
 
 
 def _is_title(first: Token, sent: Span, role: str | None, first_word: int) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from vertcode.levels import REGION_NAMES, region_of
 from vertcode.model import Extraction
 from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
@@ -21,6 +22,7 @@ from vertcode.nlp.reading.events import (
     Context,
     Corrections,
     Event,
+    distance,
     event_of,
     evidence,
     is_approximate,
@@ -120,12 +122,21 @@ class _Reader:
             # "Side: [x] Left": a templated field describes the levels being worked on.
             for level in self.current_levels:
                 _attach_details(self.body(level), event.live)
-        if event.descriptive and any(e.label_ == "ALL_LEVELS" for e in event.live):
-            # "At each level, bilateral cannulas were placed": describes every level treated so far.
-            offset = next(e for e in event.live if e.label_ == "ALL_LEVELS").start_char
+        for every in (e for e in event.live if e.label_ == "ALL_LEVELS" and event.descriptive):
+            # "At each level, bilateral cannulas were placed": describes every level treated so far
+            # (of one region, "at the thoracic levels"), and what it names with, at each of them.
+            region = term_value(every)[0]
+            devices = [_term(e) for e in event.live if e.label_ == "DEVICE"]
             for notes in self.bodies.values():
-                if any(s == "treated" for _, s in notes.statuses) and not notes.described:
-                    notes.described.append((offset, False))
+                if not any(s == "treated" for _, s in notes.statuses):
+                    continue
+                if region in REGION_NAMES.values() and region_of(notes.level) != region:
+                    continue
+                if not notes.described:
+                    notes.described.append((every.start_char, False))
+                notes.devices.extend(d for d in devices if d not in notes.devices)
+        for level in [level for _, named in event.levels for level in named] or self.current_levels:
+            self.body(level).denied_sides.update(event.denied_sides)
         if event.stopped:
             # "The procedure was terminated": the levels in hand were not treated.
             for level in self.current_levels:
@@ -150,6 +161,10 @@ class _Reader:
                 self.extraction.included.append((term_value(ent)[0], evidence(ent)))
             elif ent.label_ == "OPEN":
                 self.extraction.open_procedure.append(evidence(ent))
+            elif ent.label_ == "SCREW":
+                self.extraction.screws.append(evidence(ent))
+                if any(e.label_ == "PERCUTANEOUS" for e in event.live):
+                    self.extraction.percutaneous_screws = True
             elif ent.label_ == "BIOPSY":
                 named = tuple(level for _, lv in event.levels for level in lv) or tuple(self.current_levels)
                 self.extraction.biopsies.append((evidence(ent), named))
@@ -195,7 +210,7 @@ class _Reader:
                 # ("L4 vertebroplasty, then balloon kyphoplasty of the same level").
                 techniques = [t for t in (self.resolve(b, event) for b in bearers) if t]
             elif bearers:
-                nearest = min(bearers, key=lambda b: (_distance(b, ent), b.start > ent.start))
+                nearest = min(bearers, key=lambda b: (distance(b, ent), b.start > ent.start))
                 techniques = [t for t in [self.resolve(nearest, event)] if t]
             else:
                 techniques = []
@@ -209,7 +224,9 @@ class _Reader:
                 notes.pending = []
                 notes.fallback = notes.fallback or self.current_technique
                 if event.descriptive:
-                    notes.described.append((ev.start, len(named) == 1))
+                    # Named within "at each level ...", a level is one of several, not alone.
+                    every = any(e.label_ == "ALL_LEVELS" for e in live)
+                    notes.described.append((ev.start, len(named) == 1 and not every))
                 notes.evidence.update(evidence(i) for i in event.indicators)
                 notes.techniques.extend(techniques)
                 if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
@@ -301,11 +318,3 @@ def _minutes(text: str) -> int | None:
         return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
     digits = re.match(r"\d+", text)
     return int(digits.group()) if digits else None
-
-
-def _distance(a: Span, b: Span) -> int:
-    if a.end <= b.start:
-        return b.start - a.end
-    if b.end <= a.start:
-        return a.start - b.end
-    return 0
