@@ -91,6 +91,9 @@ class Extraction:
     #: incisions, K-wires): open screws are an open operation, percutaneous ones are not.
     screws: list[Evidence] = field(default_factory=list)
     percutaneous_screws: bool = False
+    #: The description turns to open surgery only after the percutaneous cement (a leak
+    #: decompressed, a conversion to open): the percutaneous work stands.
+    open_after_cement: bool = False
     #: A cavity device the note says was not used ("no balloon was used", "[ ] Curette").
     device_denied: list[Evidence] = field(default_factory=list)
     #: Levels a title or procedure list names as treated that the description never shows.
@@ -107,6 +110,8 @@ class Extraction:
     earlier_notes: list[Evidence] = field(default_factory=list)
     #: Levels an addendum names: what it corrects is read over the body of the note.
     amended: list[Evidence] = field(default_factory=list)
+    #: "The fractured level", read as the one level the note names as fractured.
+    resolved_levels: list[Evidence] = field(default_factory=list)
     #: Words written like a level, in a sentence documenting work, that name no vertebra ("T14").
     unreadable_levels: list[Evidence] = field(default_factory=list)
 

@@ -56,6 +56,8 @@ TERM_LABELS = frozenset(
         "ALL_LEVELS",
         "INJECTION",
         "SCREW",
+        "LEVEL_REF",
+        "NO_CEMENT",
         "PERCUTANEOUS",
     }
 )

@@ -75,7 +75,16 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             )
         )
     open_work = extraction.open_procedure + ([] if extraction.percutaneous_screws else extraction.screws)
-    if open_work and (treated or extraction.cement_documented):
+    if open_work and treated and extraction.open_after_cement:
+        flags.append(
+            Flag(
+                "open-after-cement",
+                "The note turns to an open operation after the percutaneous cement was placed (a conversion "
+                "to open): the percutaneous codes are suggested; code the open surgery separately and review.",
+                sorted(open_work) + evidence_of(treated),
+            )
+        )
+    elif open_work and (treated or extraction.cement_documented):
         # Rule 13: cement placed during an open operation (into a body or through its screws)
         # is not a percutaneous procedure.
         flags.append(
@@ -94,6 +103,15 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 f"{join(repr(e.text) for e in extraction.unreadable_levels)} is written like a vertebral level "
                 "but names no vertebra: not coded. Query the physician for the level treated.",
                 extraction.unreadable_levels,
+            )
+        )
+    if extraction.resolved_levels and treated:
+        flags.append(
+            Flag(
+                "level-resolved",
+                f"The procedure names its level only as {extraction.resolved_levels[0].text!r}; read as "
+                f"{join(f.level for f in treated)}, the level the note names as fractured. Confirm the level.",
+                extraction.resolved_levels + evidence_of(treated),
             )
         )
     if extraction.title_only:

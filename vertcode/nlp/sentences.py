@@ -9,6 +9,8 @@ from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from vertcode.nlp.tokenizer import note_text
+
 _TERMINALS = frozenset({".", "!", "?", ";"})
 _BULLETS = frozenset({"-", "*", "•", "[", "|"})
 _LABEL_WORDS = 5
@@ -118,14 +120,22 @@ class SentenceSplitter:
         return doc
 
 
+def table_row(doc: Doc, token: Token) -> bool:
+    """The line starting at `token` is a row of a table of cells between pipes ("L2 | 13G | 3.0 |")."""
+    text = note_text(doc)
+    end = text.find("\n", token.idx)
+    return text.count("|", token.idx, len(text) if end < 0 else end) >= 2
+
+
 def _line_item_follows(newline: Token) -> bool:
-    """A numbered or bulleted item, an ALL-CAPS heading word or a field label starts the next line."""
+    """A numbered or bulleted item, a table row, an ALL-CAPS heading word or a field label starts
+    the next line."""
     doc = newline.doc
     if newline.i + 1 >= len(doc):
         return False
     token = doc[newline.i + 1]
     text = token.text
-    if text in _BULLETS or _numbered(token):
+    if text in _BULLETS or _numbered(token) or table_row(doc, token):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True

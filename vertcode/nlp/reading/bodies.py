@@ -59,6 +59,7 @@ class BodyNotes:
     modifiers: list[Evidence] = field(default_factory=list)
     instrumented: bool = False  # pedicle screws placed in it
     denied_sides: set[str] = field(default_factory=set)  # "the left side was abandoned"
+    as_body: bool = False  # treated as a vertebral body: "the S1 pedicles", "the S1 body"
 
     def absorb(self, wrong: BodyNotes) -> None:
         """Take what the note said of `wrong`, a level a correction says was really this one."""
@@ -180,8 +181,11 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
             sources = {t.source for t in notes.techniques if t.technique == "augmentation"}
             finding.technique_source = "description" if "description" in sources else "title"
     elif techniques:
-        # Sacroplasty before vertebroplasty: "sacral vertebroplasty" is a sacroplasty word.
-        finding.technique = "sacroplasty" if "sacroplasty" in techniques else "vertebroplasty"
+        # Sacroplasty before vertebroplasty: "sacral vertebroplasty" is a sacroplasty word; but
+        # cement through the S1 pedicles into the S1 body is vertebroplasty of S1, whatever the
+        # title calls it (rule 9).
+        sacral_body = notes.as_body and notes.level != SACRUM
+        finding.technique = "sacroplasty" if "sacroplasty" in techniques and not sacral_body else "vertebroplasty"
         sources = {t.source for t in notes.techniques}
         finding.technique_source = "description" if "description" in sources else "title"
     elif default:

@@ -164,6 +164,12 @@ class Event:
     denied_sides: tuple[str, ...] = ()
 
 
+def _before(level: Span, volumes: list[Span]) -> int:
+    """How far before a volume a level stands: "L4 0 mL" reads the volume with the level before it."""
+    gaps = [v.start - level.end for v in volumes if v.start >= level.end]
+    return min(gaps) if gaps else len(level.doc)
+
+
 def _nearest(ent: Span, others: list[Span]) -> Span:
     return min(others, key=lambda o: (distance(o, ent), o.start > ent.start))
 
@@ -224,6 +230,15 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
         levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
         levels.sort(key=lambda pair: pair[0].start)
+    no_cement = [e for e in live if e.label_ == "NO_CEMENT"]
+    if levels and (no_cement or statement.no_cement):
+        # "L4 0 mL", a table row with no cement: the needle may have reached the level, the
+        # treatment did not.
+        empty = levels if statement.no_cement else [min(levels, key=lambda p: _before(p[0], no_cement))]
+        mentions += [
+            Mention(evidence(ent), named, "aborted", False, [evidence(e) for e in no_cement]) for ent, named in empty
+        ]
+        levels = [pair for pair in levels if pair not in empty]
     screws = [e for e in live if e.label_ == "SCREW"]
     if screws:
         # "Fenestrated screws were placed at T11 and L2 and 1.5 mL of PMMA injected through each":

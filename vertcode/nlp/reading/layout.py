@@ -15,10 +15,21 @@ from spacy.tokens import Doc, Span, Token
 
 from vertcode.nlp.reading.encounter import Encounter
 from vertcode.nlp.sections import SectionIndex
-from vertcode.nlp.sentences import at_item_start, at_line_start, field_label_end, is_heading_line, starts_list_item
+from vertcode.nlp.sentences import (
+    at_item_start,
+    at_line_start,
+    field_label_end,
+    is_heading_line,
+    starts_list_item,
+    table_row,
+)
 from vertcode.nlp.tokenizer import note_text
 
 _HEADING_WORDS = 15
+# A table cell saying no cement went in: empty, a dash, zero, "none", "not injected".
+_EMPTY_CELL = re.compile(
+    r"|[-\u2013\u2014]+|0(?:\.0+)?(?:[ \t]*(?:ml|cc))?|none|nil|n/?a|not (?:injected|treated|done)", re.I
+)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # Where a field of a section rule's "scope" ends (patterns/sections.json).
 _FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
@@ -38,7 +49,8 @@ class Statement:
     starts a new thought, so it does not go on about the last item's levels. `continues_list`:
     an item of a list under a name that is a statement ("Levels treated:⏎[x] T7⏎[x] T8"), so
     what follows the list goes on about all the levels it names. `addendum`: in an addendum,
-    which corrects what the body of the note says.
+    which corrects what the body of the note says. `no_cement`: a table row whose cement column
+    is empty, "--" or 0.
     """
 
     ents: list[Span]
@@ -48,6 +60,7 @@ class Statement:
     new_item: bool = False
     continues_list: bool = False
     addendum: bool = False
+    no_cement: bool = False  # a table row whose cement cell is empty, "--" or 0
 
 
 def section_role(section, doc: Doc) -> tuple[str | None, str]:
@@ -74,6 +87,7 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
     ents = [e for e in doc.ents if e.label_ != "NOT_LEVEL"]
     index = 0
     table_header: list[Span] | None = None
+    cement_column: int | None = None
     # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
     open_field: list[Span] | None = None
     previous_end = 0
@@ -113,17 +127,24 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
         # Where the sentence's words end: a blank line after them belongs to its last token.
         previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
         title = _is_title(first, sent, role, first_word) and not sections.title_ended(first, sent, section, role)
-        if first.text == "|" and at_line_start(first):
+        no_cement = False
+        if at_line_start(first) and (first.text == "|" or table_row(doc, first)):
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
-            # "| Level | Treated | PMMA (mL) |" is T11 treated with cement.
+            # "| Level | Treated | PMMA (mL) |" is T11 treated with cement; "| L2 | 13G | -- |"
+            # is a level the needle reached and no cement.
             if table_header is None:
-                table_header = [e for e in in_sentence if e.label_ != "LEVEL"]
+                # The header row names columns; it says nothing of the levels in hand.
+                table_header, in_sentence = [e for e in in_sentence if e.label_ != "LEVEL"], []
+                cement_column = next((_column(text, e.start_char) for e in table_header if e.label_ == "CEMENT"), None)
             elif any(e.label_ == "LEVEL" for e in in_sentence):
                 in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
+                no_cement = cement_column is not None and bool(
+                    _EMPTY_CELL.fullmatch(_cell(text, first.idx, cement_column))
+                )
         else:
             table_header = None
         addendum = getattr(section, "category", None) == "addendum"
-        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list, addendum)
+        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list, addendum, no_cement)
 
 
 class _Sections:
@@ -172,11 +193,23 @@ class _Sections:
         words = next((t for t in self.doc[section.body_start : first.i] if not t.is_space), None)
         ended = words is not None and (
             bool(_BLANK_LINE.search(self.text, words.idx, first.idx))
-            or (at_item_start(first) and (field_label_end(self.doc, first.i) is not None or is_heading_line(sent)))
+            # An item of the title's own list ("2. Conversion to open: ...") is still the title.
+            or (at_line_start(first) and (field_label_end(self.doc, first.i) is not None or is_heading_line(sent)))
         )
         if ended:
             self.ended_titles.add(section.title_start)
         return ended
+
+
+def _column(text: str, offset: int) -> int:
+    """Which cell of its line, counted by the pipes before it, the character at `offset` is in."""
+    return text.count("|", text.rfind("\n", 0, offset) + 1, offset)
+
+
+def _cell(text: str, line_start: int, column: int) -> str:
+    end = text.find("\n", line_start)
+    cells = text[line_start : len(text) if end < 0 else end].split("|")
+    return cells[column].strip() if column < len(cells) else ""
 
 
 def _is_title(first: Token, sent: Span, role: str | None, first_word: int) -> bool:

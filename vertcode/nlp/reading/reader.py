@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
@@ -71,6 +71,10 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.biopsied: set[str] = set()
+        # Where the description (not a title) names open surgery and cement: open surgery begun
+        # only after the first cement is a conversion, not cement placed through an open wound.
+        self.described_open: list[int] = []
+        self.described_cement: list[int] = []
 
     def body(self, level: str) -> BodyNotes:
         if level not in self.bodies:
@@ -92,7 +96,21 @@ class _Reader:
     def _status(self, level: str) -> str | None:
         return self.bodies[level].status() if level in self.bodies else None
 
+    def resolve_reference(self, event: Event) -> Event:
+        """ "Through each pedicle of the fractured level a trocar was advanced": when the sentence
+        names no level, "the fractured level" is the one level the note names without history,
+        plan or negation. Resolved, it is cited for review; unresolved, it stays unplaced."""
+        reference = next((e for e in event.live if e.label_ == "LEVEL_REF"), None)
+        if reference is None or event.levels or not event.indicators:
+            return event
+        named = [b.level for b in self.bodies.values() if b.status() == "mentioned" and not b.instrumented]
+        if len(named) != 1:
+            return event
+        self.extraction.resolved_levels.append(evidence(reference))
+        return replace(event, levels=[(reference, named)])
+
     def apply(self, event: Event) -> None:
+        event = self.resolve_reference(event)
         for correction in event.corrections:
             self.extraction.amended.append(correction.evidence)
             for wrong, right in zip(correction.wrong, correction.right, strict=False):
@@ -155,12 +173,16 @@ class _Reader:
             elif ent.label_ == "CEMENT":
                 self.cement_in_procedure = True
                 self.extraction.cement.append(evidence(ent))
+                if not event.title:
+                    self.described_cement.append(ent.start_char)
             elif ent.label_ == "GUIDANCE":
                 self.extraction.included.append(("imaging guidance", evidence(ent)))
             elif ent.label_ == "INCLUDED":
                 self.extraction.included.append((term_value(ent)[0], evidence(ent)))
             elif ent.label_ == "OPEN":
                 self.extraction.open_procedure.append(evidence(ent))
+                if not event.title:
+                    self.described_open.append(ent.start_char)
             elif ent.label_ == "SCREW":
                 self.extraction.screws.append(evidence(ent))
                 if any(e.label_ == "PERCUTANEOUS" for e in event.live):
@@ -222,6 +244,7 @@ class _Reader:
                     continue
                 notes.mention(ev, "treated")
                 notes.pending = []
+                notes.as_body = notes.as_body or ent.id_ == "vertebral body"
                 notes.fallback = notes.fallback or self.current_technique
                 if event.descriptive:
                     # Named within "at each level ...", a level is one of several, not alone.
@@ -283,6 +306,9 @@ class _Reader:
         extraction = self.extraction
         extraction.findings, title_only = findings(list(self.bodies.values()), note)
         extraction.title_only.extend(title_only)
+        extraction.open_after_cement = bool(
+            self.described_open and self.described_cement and min(self.described_open) > min(self.described_cement)
+        )
         extraction.earlier_notes = [
             title
             for title, (start, end) in zip(encounter.copied_titles, encounter.copied, strict=True)
