@@ -108,6 +108,9 @@ class Extraction:
     not_today: list[Finding] = field(default_factory=list)
     #: The opening lines of earlier notes copied into this one that name levels.
     earlier_notes: list[Evidence] = field(default_factory=list)
+    #: The technique words and cavity devices of the procedure and its plan, with their context
+    #: status (None when none): what a note that codes nothing must explain.
+    work_words: list[tuple[Evidence, str | None]] = field(default_factory=list)
     #: Levels an addendum names: what it corrects is read over the body of the note.
     amended: list[Evidence] = field(default_factory=list)
     #: "The fractured level", read as the one level the note names as fractured.

@@ -46,14 +46,18 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         )
     if extraction.visit_signals:
         # Rule 5: only what was done in this encounter is coded.
-        if extraction.not_today:
+        words = [ev for ev, _ in extraction.work_words]
+        if extraction.not_today or words:
+            before = (
+                f"; {join(f.level for f in extraction.not_today)} were treated before" if extraction.not_today else ""
+            )
             flags.append(
                 Flag(
                     "no-procedure-today",
                     "This note documents no procedure in this encounter (it reads as a clinic, emergency, "
-                    f"consult or imaging note); {join(f.level for f in extraction.not_today)} "
-                    "were treated before: not coded. Confirm no procedure was done today.",
-                    sorted(extraction.visit_signals + evidence_of(extraction.not_today)),
+                    f"consult or imaging note) but names {join(dict.fromkeys(_plain(e.text) for e in words)) or 'treated levels'}"
+                    f"{before}: not coded. Confirm no procedure was done today.",
+                    sorted(set(extraction.visit_signals + evidence_of(extraction.not_today) + words)),
                 )
             )
         return codes, flags
@@ -132,6 +136,8 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                     extraction.unplaced,
                 )
             )
+        if not flags:
+            _flag_uncoded_work(extraction, flags)
         return codes, flags
 
     doubtful: set[str] = set()  # coded, but the technique needs a coder's look
@@ -188,11 +194,32 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         if doubtful.intersection(line.levels):
             line.review = True
     services.note_included(codes, treated, extraction)
+    if not codes and not flags:
+        _flag_uncoded_work(extraction, flags)
     biopsy_codes, biopsy_flags = services.other_biopsies(treated, extraction, descriptions)
     codes += biopsy_codes
     flags += biopsy_flags
     sedation_codes, sedation_flags = services.sedation(extraction, bool(codes), descriptions)
     return codes + sedation_codes, flags + sedation_flags
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def _flag_uncoded_work(extraction: Extraction, flags: list[Flag]) -> None:
+    """A procedure note that names vertebral augmentation, with no history, plan or negation, yet codes nothing
+    must say so: a level the reader could not find would otherwise go unbilled in silence."""
+    named = [ev for ev, status in extraction.work_words if status is None]
+    if named:
+        flags.append(
+            Flag(
+                "procedure-not-coded",
+                f"The note names {join(dict.fromkeys(_plain(e.text) for e in named))} but no vertebral level "
+                "is documented as treated this session: nothing is coded. Confirm it was not performed.",
+                named,
+            )
+        )
 
 
 def _read_approximately(treated: list[Finding], extraction: Extraction) -> list[Finding]:

@@ -61,6 +61,8 @@ class Statement:
     continues_list: bool = False
     addendum: bool = False
     no_cement: bool = False  # a table row whose cement cell is empty, "--" or 0
+    copied: bool = False  # in an earlier note copied into this one
+    category: str | None = None  # of its section: "plan", "history", "addendum"...
 
 
 def section_role(section, doc: Doc) -> tuple[str | None, str]:
@@ -97,7 +99,8 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
             continue
         section = sections.of(first.i)
         role, scope = section_role(section, doc)
-        excluded = sections.is_excluded(first, sent, section, role, scope) or encounter.in_copy(first.idx)
+        copied = encounter.in_copy(first.idx)
+        excluded = sections.is_excluded(first, sent, section, role, scope) or copied
         in_sentence = []
         while index < len(ents) and ents[index].start < sent.end:
             in_sentence.append(ents[index])
@@ -143,8 +146,19 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
                 )
         else:
             table_header = None
-        addendum = getattr(section, "category", None) == "addendum"
-        yield Statement(in_sentence, excluded, title, is_field, new_item, continues_list, addendum, no_cement)
+        category = getattr(section, "category", None)
+        yield Statement(
+            in_sentence,
+            excluded,
+            title,
+            is_field,
+            new_item,
+            continues_list,
+            category == "addendum",
+            no_cement,
+            copied,
+            category,
+        )
 
 
 class _Sections:

@@ -82,6 +82,13 @@ class _Reader:
         return self.bodies[level]
 
     def read(self, event: Event) -> None:
+        statement = event.statement
+        # The work this session names: the procedure's words and the plan's (a planned procedure
+        # that codes nothing needs a word), not a history's or an earlier note's.
+        if not statement.copied and (not statement.excluded or statement.category == "plan"):
+            self.extraction.work_words.extend(
+                (evidence(e), self.context.status(e)) for e in statement.ents if e.label_ in ("TECHNIQUE", "DEVICE")
+            )
         if not event.statement.addendum:
             self.apply(event)
             return
