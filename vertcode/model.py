@@ -111,6 +111,8 @@ class Extraction:
     #: The technique words and cavity devices of the procedure and its plan, with their context
     #: status (None when none): what a note that codes nothing must explain.
     work_words: list[tuple[Evidence, str | None]] = field(default_factory=list)
+    #: "The procedure was terminated / cancelled", said in the procedure.
+    stopped: list[Evidence] = field(default_factory=list)
     #: Levels an addendum names: what it corrects is read over the body of the note.
     amended: list[Evidence] = field(default_factory=list)
     #: "The fractured level", read as the one level the note names as fractured.

@@ -46,8 +46,9 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         )
     if extraction.visit_signals:
         # Rule 5: only what was done in this encounter is coded.
-        words = [ev for ev, _ in extraction.work_words]
-        if extraction.not_today or words:
+        work = [ev for ev, _ in extraction.work_words]
+        if extraction.not_today or work:
+            named = join(dict.fromkeys(_plain(e.text) for e in work)) or "treated levels"
             before = (
                 f"; {join(f.level for f in extraction.not_today)} were treated before" if extraction.not_today else ""
             )
@@ -55,9 +56,9 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 Flag(
                     "no-procedure-today",
                     "This note documents no procedure in this encounter (it reads as a clinic, emergency, "
-                    f"consult or imaging note) but names {join(dict.fromkeys(_plain(e.text) for e in words)) or 'treated levels'}"
-                    f"{before}: not coded. Confirm no procedure was done today.",
-                    sorted(set(extraction.visit_signals + evidence_of(extraction.not_today) + words)),
+                    f"consult or imaging note) but names {named}{before}: not coded. "
+                    "Confirm no procedure was done today.",
+                    sorted(set(extraction.visit_signals + evidence_of(extraction.not_today) + work)),
                 )
             )
         return codes, flags
@@ -211,7 +212,7 @@ def _flag_uncoded_work(extraction: Extraction, flags: list[Flag]) -> None:
     """A procedure note that names vertebral augmentation, with no history, plan or negation, yet codes nothing
     must say so: a level the reader could not find would otherwise go unbilled in silence."""
     named = [ev for ev, status in extraction.work_words if status is None]
-    if named:
+    if named and not extraction.stopped:  # "the procedure was cancelled" says why
         flags.append(
             Flag(
                 "procedure-not-coded",

@@ -162,6 +162,7 @@ class _Reader:
                 notes.devices.extend(d for d in devices if d not in notes.devices)
         for level in [level for _, named in event.levels for level in named] or self.current_levels:
             self.body(level).denied_sides.update(event.denied_sides)
+        self.extraction.stopped.extend(evidence(e) for e in event.stopped)
         if event.stopped:
             # "The procedure was terminated": the levels in hand were not treated.
             for level in self.current_levels:
