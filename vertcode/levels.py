@@ -131,6 +131,6 @@ def parse(text: str) -> list[str]:
     match = _ORDINAL.match(text)
     if match:
         return [canonical(_REGION_LETTER[match[2].lower()], _ORDINALS[match[1].lower()])]
-    if re.match(r"^(?:the\s+)?(?:sacrum|sacral)", text, re.I):
+    if re.match(r"^(?:the\s+)?(?:sacrum|sacral|S[1-5]\s+(?:ala|alae|alar|wing))", text, re.I):
         return [SACRUM]
     raise LevelError(f"not a vertebral level: {text!r}")

@@ -58,6 +58,7 @@ TERM_LABELS = frozenset(
         "SCREW",
         "LEVEL_REF",
         "NO_CEMENT",
+        "HARDWARE",
         "PERCUTANEOUS",
     }
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from vertcode.coding.common import join
+from vertcode.levels import SACRUM
 from vertcode.model import CodeLine, Evidence, Extraction, Finding, Flag
 
 ADDONS = frozenset({"22512", "22515"})
@@ -32,8 +33,11 @@ def note_included(codes: list[CodeLine], treated: list[Finding], extraction: Ext
 def other_biopsies(
     treated: list[Finding], extraction: Extraction, descriptions: Mapping[str, str]
 ) -> tuple[list[CodeLine], list[Flag]]:
-    """Rule 11: a bone biopsy of a level not treated this session is reported on its own."""
+    """Rule 11: a bone biopsy of a level not treated this session is reported on its own. The
+    sacral segments (S1 to S5) are the sacrum a sacroplasty treats."""
     levels = {f.level for f in treated}
+    if any(f.level == SACRUM or f.technique == "sacroplasty" for f in treated):
+        levels |= {SACRUM, *(f"S{n}" for n in range(1, 6))}
     if not levels:
         return [], []
     others: dict[str, list[Evidence]] = {}

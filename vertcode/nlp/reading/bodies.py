@@ -8,7 +8,7 @@ Plain Python over `Evidence`: the reader fills a `BodyNotes` per level as it rea
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vertcode.levels import SACRUM
 from vertcode.model import Evidence, Finding
@@ -60,6 +60,9 @@ class BodyNotes:
     instrumented: bool = False  # pedicle screws placed in it
     denied_sides: set[str] = field(default_factory=set)  # "the left side was abandoned"
     as_body: bool = False  # treated as a vertebral body: "the S1 pedicles", "the S1 body"
+    corrected: Technique | None = None  # the technique an addendum says it really was
+    # (device, offset) the note says made no cavity here: "the tamp was removed uninflated".
+    voided: list[tuple[str, int]] = field(default_factory=list)
 
     def absorb(self, wrong: BodyNotes) -> None:
         """Take what the note said of `wrong`, a level a correction says was really this one."""
@@ -159,6 +162,11 @@ def _default_technique(note: NoteWide) -> str | None:
 
 def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
     """Fill a treated finding's technique, device, approach, laterality and evidence."""
+    if notes.corrected:
+        # An addendum's technique replaces the body's, and with it the devices it named.
+        notes.techniques, notes.devices, notes.named_devices = [notes.corrected], [], []
+    if notes.voided:
+        _drop_voided(notes)
     if not notes.techniques and not notes.devices and notes.fallback:
         notes.techniques.append(notes.fallback)
     techniques = {t.technique for t in notes.techniques}
@@ -188,6 +196,9 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
         finding.technique = "sacroplasty" if "sacroplasty" in techniques and not sacral_body else "vertebroplasty"
         sources = {t.source for t in notes.techniques}
         finding.technique_source = "description" if "description" in sources else "title"
+    elif default == "augmentation" and notes.voided:
+        # The note's devices made no cavity at this level: cement alone is vertebroplasty (rule 1).
+        finding.technique, finding.technique_source = "vertebroplasty", "description"
     elif default:
         finding.technique, finding.technique_source = default, "default"
     if devices:
@@ -196,6 +207,35 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
         finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
     finding.laterality = laterality({t.value for t in notes.sides}, notes.denied_sides)
     finding.evidence = sorted(found)
+
+
+# A balloon is an inflatable bone tamp; "no cavity was created" voids every device.
+_DEVICE_FAMILY = {"bone tamp": "balloon"}
+_ANY_DEVICE = "cavity creation device"
+
+
+def _drop_voided(notes: BodyNotes) -> None:
+    """Forget the devices named at a level before the note said they made no cavity there."""
+
+    def voided(term: Term | None) -> bool:
+        if term is None:
+            return False
+        family = _DEVICE_FAMILY.get(term.value, term.value)
+        return any(
+            (value == _ANY_DEVICE or _DEVICE_FAMILY.get(value, value) == family) and term.evidence.start < offset
+            for value, offset in notes.voided
+        )
+
+    def kept(technique: Technique) -> Technique | None:
+        if not voided(technique.device):
+            return technique
+        # A technique read from the device alone goes with it; a technique word keeps its name.
+        return None if technique.source == "device" else replace(technique, device=None)
+
+    notes.devices = [d for d in notes.devices if not voided(d)]
+    notes.named_devices = [d for d in notes.named_devices if not voided(d)]
+    notes.techniques = [t for t in map(kept, notes.techniques) if t]
+    notes.fallback = kept(notes.fallback) if notes.fallback else None
 
 
 def laterality(sides: set[str], denied: Set[str] = frozenset()) -> str | None:

@@ -155,7 +155,7 @@ class Event:
     #: Cement written here, even under FINDINGS, documents the cement of the session.
     cement: bool
     #: Cavity devices it says were not used ("no balloon was used").
-    denied_devices: list[Evidence]
+    denied_devices: list[Span]
     #: Words written like a level that name no vertebra ("T14", "C8"), never dropped in silence.
     unreadable: list[Evidence]
     #: "The treated level was L1, not T12".
@@ -188,7 +188,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
     mentions: list[Mention] = []
     levels: list[tuple[Span, list[str]]] = []
     live: list[Span] = []
-    denied_devices: list[Evidence] = []
+    denied_devices: list[Span] = []
     unreadable: list[Evidence] = []
     denied_sides: list[str] = []
     for ent in statement.ents:
@@ -209,7 +209,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         elif not status and not excluded:
             live.append(ent)
         elif ent.label_ == "DEVICE" and status == "negated" and not excluded:
-            denied_devices.append(evidence(ent))
+            denied_devices.append(ent)
         elif ent.label_ == "LATERALITY" and status in ("negated", "aborted") and not excluded:
             denied_sides.append(term_value(ent)[0])
     cement = any(e.label_ == "CEMENT" and not context.status(e) for e in statement.ents)
@@ -230,7 +230,8 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
         levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
         levels.sort(key=lambda pair: pair[0].start)
-    no_cement = [e for e in live if e.label_ == "NO_CEMENT"]
+    # "0 mL" in a row whose comment says "not treated" is modified by that comment: it still counts.
+    no_cement = [e for e in statement.ents if e.label_ == "NO_CEMENT"]
     if levels and (no_cement or statement.no_cement):
         # "L4 0 mL", a table row with no cement: the needle may have reached the level, the
         # treatment did not.
@@ -239,15 +240,22 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
             Mention(evidence(ent), named, "aborted", False, [evidence(e) for e in no_cement]) for ent, named in empty
         ]
         levels = [pair for pair in levels if pair not in empty]
+    hardware = [e for e in live if e.label_ == "HARDWARE"]
+    if hardware:
+        # "Working above the L3 screw heads": a level written against existing hardware is where
+        # the hardware is, not a level worked on.
+        beside = [(ent, named) for ent, named in levels if any(distance(h, ent) <= 1 for h in hardware)]
+        mentions += [Mention(evidence(ent), named, "mentioned", False, []) for ent, named in beside]
+        levels = [pair for pair in levels if pair not in beside]
     screws = [e for e in live if e.label_ == "SCREW"]
     if screws:
         # "Fenestrated screws were placed at T11 and L2 and 1.5 mL of PMMA injected through each":
         # the levels nearer a screw than a technique are instrumented, and the sentence's cement
         # augments screws, not vertebral bodies.
         bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
-        hardware = [(ent, named) for ent, named in levels if _nearest(ent, screws + bearers) in screws]
-        mentions += [Mention(evidence(ent), named, "instrumented", False, []) for ent, named in hardware]
-        levels = [pair for pair in levels if pair not in hardware]
+        screwed = [(ent, named) for ent, named in levels if _nearest(ent, screws + bearers) in screws]
+        mentions += [Mention(evidence(ent), named, "instrumented", False, []) for ent, named in screwed]
+        levels = [pair for pair in levels if pair not in screwed]
         if not bearers:
             live = [e for e in live if e.label_ not in INDICATORS]
     indicators = [e for e in live if e.label_ in INDICATORS]

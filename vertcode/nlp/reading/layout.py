@@ -28,7 +28,9 @@ from vertcode.nlp.tokenizer import note_text
 _HEADING_WORDS = 15
 # A table cell saying no cement went in: empty, a dash, zero, "none", "not injected".
 _EMPTY_CELL = re.compile(
-    r"|[-\u2013\u2014]+|0(?:\.0+)?(?:[ \t]*(?:ml|cc))?|none|nil|n/?a|not (?:injected|treated|done)", re.I
+    r"(?:[-\u2013\u2014]+|0(?:\.0+)?)(?:[ \t]*/[ \t]*(?:[-\u2013\u2014]+|0(?:\.0+)?))*(?:[ \t]*(?:ml|cc))?"
+    r"|none|nil|n/?a|not (?:injected|treated|done)|",
+    re.I,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # Where a field of a section rule's "scope" ends (patterns/sections.json).

@@ -71,6 +71,7 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.biopsied: set[str] = set()
+        self.sedation_line_end = -1  # where the line of the last sedation statement ends
         # Where the description (not a title) names open surgery and cement: open surgery begun
         # only after the first cement is a conversion, not cement placed through an open wound.
         self.described_open: list[int] = []
@@ -130,7 +131,7 @@ class _Reader:
                 if mention.aside:
                     notes.aside.add(mention.evidence.start)
                 notes.modifiers.extend(mention.modifiers)
-        self.extraction.device_denied.extend(event.denied_devices)
+        self.extraction.device_denied.extend(evidence(e) for e in event.denied_devices)
         if event.cement:
             self.extraction.cement_documented = True
         if event.statement.excluded:
@@ -160,14 +161,32 @@ class _Reader:
                 if not notes.described:
                     notes.described.append((every.start_char, False))
                 notes.devices.extend(d for d in devices if d not in notes.devices)
+        if event.statement.addendum:
+            self.correct_technique(event)
         for level in [level for _, named in event.levels for level in named] or self.current_levels:
-            self.body(level).denied_sides.update(event.denied_sides)
+            body = self.body(level)
+            body.denied_sides.update(event.denied_sides)
+            # "The bone tamp was withdrawn without being inflated": it made no cavity at this level.
+            body.voided += [(term_value(e)[0], e.start_char) for e in event.denied_devices]
         self.extraction.stopped.extend(evidence(e) for e in event.stopped)
         if event.stopped:
             # "The procedure was terminated": the levels in hand were not treated.
             for level in self.current_levels:
                 self.body(level).mention(evidence(event.stopped[0]), "aborted")
         self.update_technique(event)
+
+    def correct_technique(self, event: Event) -> None:
+        """ "It should be recorded as an L4 vertebroplasty, not a kyphoplasty": an addendum that
+        names a technique while denying another renames what was done at its levels."""
+        named = [e for e in event.live if e.label_ == "TECHNIQUE"]
+        denied = [e for e in event.statement.ents if e.label_ in ("TECHNIQUE", "DEVICE") and e not in event.live]
+        if not named or not denied:
+            return
+        technique = self.resolve(named[-1], event)
+        for level in [level for _, levels in event.levels for level in levels] or self.current_levels:
+            body = self.body(level)
+            body.corrected = technique
+            self.extraction.amended.append(evidence(named[-1]))
 
     def note_documented(self, event: Event) -> None:
         self.extraction.approximate.extend(
@@ -204,7 +223,12 @@ class _Reader:
         """Moderate sedation, its time and observer, wherever the note records them."""
         sedation = self.extraction.sedation
         live = [e for e in ents if self.context.status(e) is None]
-        timed = any(e.label_ in ("SEDATION", "SEDATION_TIME") for e in live)
+        named = [e for e in live if e.label_ in ("SEDATION", "SEDATION_TIME")]
+        # "Start of intraservice time 08:52; end 09:33 (41 minutes)": the time goes on to its line's end.
+        timed = bool(named) or (bool(live) and live[0].start_char < self.sedation_line_end)
+        if named:
+            end = self.context.text.find("\n", named[-1].end_char)
+            self.sedation_line_end = len(self.context.text) if end < 0 else end
         for ent in live:
             if ent.label_ == "SEDATION":
                 sedation.evidence.append(evidence(ent))
