@@ -180,3 +180,33 @@ def test_console_script_runs_as_installed():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["codes"][0]["code"] == "22513"
     assert done.stderr == ""
+
+
+def test_eval_counts_silent_errors_and_the_auto_rate(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "right.txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
+    (tmp_path / "notes" / "flagged.txt").write_text("Vertebroplasty T12 and L1 with 3 mL PMMA each through needles.\n")
+    # The gold says L4: vertebroplasty at T7 coded 22510 and marked auto is a silent error.
+    (tmp_path / "notes" / "silent.txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
+    (tmp_path / "gold.jsonl").write_text(
+        '{"note": "right.txt", "codes": {"22510": 1}}\n'
+        '{"note": "flagged.txt", "codes": {"22511": 1, "22512": 1}}\n'
+        '{"note": "silent.txt", "codes": {"22511": 1}}\n'
+    )
+    report = json.loads(invoke("eval", str(tmp_path), "--json").stdout)
+    assert (report["exact"], report["silent_errors"], report["auto"]) == (1, 1, 2)
+    assert report["auto_precision"] == 0.5
+    assert [d["note"] for d in report["differences"]] == ["silent.txt", "flagged.txt"]
+    text = invoke("eval", str(tmp_path)).stdout
+    assert "silent errors: 1 (wrong and marked auto)" in text
+    assert "silent.txt: expected {22511 x1}, got {22510 x1}  [SILENT: marked auto]" in text
+
+
+def test_the_table_and_csv_say_the_disposition_and_its_reasons():
+    table = invoke("code", SEED4).stdout
+    assert "review: cross-region-primary" in table.splitlines()[0]
+    rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
+    assert {(r["code"], r["disposition"], r["flags"]) for r in rows} == {
+        ("22513", "review", "cross-region-primary"),
+        ("22515", "review", "cross-region-primary"),
+    }

@@ -154,7 +154,7 @@ class Event:
     stopped: list[Span]
     #: Cement written here, even under FINDINGS, documents the cement of the session.
     cement: bool
-    #: Cavity devices it says were not used ("no balloon was used").
+    #: Cavity devices it says were not used ("no balloon was used", "the tamps could not be advanced").
     denied_devices: list[Span]
     #: Words written like a level that name no vertebra ("T14", "C8"), never dropped in silence.
     unreadable: list[Evidence]
@@ -208,7 +208,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
                 levels.append((ent, named))
         elif not status and not excluded:
             live.append(ent)
-        elif ent.label_ == "DEVICE" and status == "negated" and not excluded:
+        elif ent.label_ == "DEVICE" and status in ("negated", "aborted") and not excluded:
             denied_devices.append(ent)
         elif ent.label_ == "LATERALITY" and status in ("negated", "aborted") and not excluded:
             denied_sides.append(term_value(ent)[0])

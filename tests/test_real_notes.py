@@ -1,0 +1,308 @@
+"""Notes written the ways real ones are: each reading rule of issue 13 by the codes, flags and
+disposition a coder would see, and the spans that decide them."""
+
+import pytest
+
+from vertcode.levels import parse
+
+
+def codes(result):
+    return result.code_units()
+
+
+def kinds(result):
+    return sorted(f.kind for f in result.flags)
+
+
+def cited(result, kind):
+    return {e.text for f in result.flags if f.kind == kind for e in f.evidence}
+
+
+# -- encounter scope ------------------------------------------------------------------------
+
+
+def test_a_follow_up_visit_names_old_levels_and_codes_nothing(code):
+    text = (
+        "SPINE CLINIC PROGRESS NOTE\nS: Seen 3 years after balloon kyphoplasty.\n"
+        "O: Films today: cement in T12 and L1, unchanged.\n"
+        "A/P: Balloon kyphoplasty T12, L1 - stable. RTC 1 year.\n"
+    )
+    result = code(text)
+    assert codes(result) == {}
+    assert kinds(result) == ["no-procedure-today"]
+    assert result.disposition == "review"
+    evidence = result.flags[0].evidence
+    assert {"T12", "L1", "balloon kyphoplasty"} <= {e.text for e in evidence}
+    assert "PROGRESS NOTE" in {e.text for e in evidence if e.label == "VISIT_NOTE"}
+
+
+def test_an_imaging_report_of_cement_is_not_a_procedure(code):
+    text = (
+        "EXAM: CT LUMBAR SPINE\nCOMPARISON: 2022.\nFINDINGS: Vertebroplasty cement at L2 and L3 with no leak.\n"
+        "IMPRESSION: Post vertebroplasty changes L2-L3.\n"
+    )
+    result = code(text)
+    assert codes(result) == {}
+    assert result.findings and all(f.status != "treated" for f in result.findings)
+
+
+def test_an_earlier_note_pasted_below_todays_procedure_is_not_coded(code):
+    text = (
+        "OPERATIVE NOTE\nSurgeon: A. Ruiz\nProcedure: Balloon kyphoplasty L3.\n"
+        "Description: Bilateral trocars into L3, balloons inflated, 5 mL PMMA into the cavity.\n\n"
+        "PRIOR PROCEDURE NOTE 03/02/2020 - pasted for reference\n"
+        "Vertebroplasty T9 and T10 with 3 mL PMMA each through 13G needles.\n"
+        "----------\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert kinds(result) == ["earlier-note"]
+    assert cited(result, "earlier-note") == {"PRIOR PROCEDURE NOTE 03/02/2020 - pasted for reference"}
+
+
+def test_a_procedure_note_that_names_the_work_but_codes_nothing_says_so(code):
+    text = "PROCEDURE NOTE\nSurgeon: B. Chan\nProcedure: Kyphoplasty.\nPrepped and draped. Cement injected.\n"
+    result = code(text)
+    assert codes(result) == {}
+    assert result.disposition == "review"
+
+
+# -- addenda --------------------------------------------------------------------------------
+
+
+def test_an_addendum_correcting_the_level_moves_the_treatment(code):
+    text = (
+        "PROCEDURE: Vertebroplasty T11.\nSurgeon: C. Diaz\n"
+        "TECHNIQUE: A 13G needle was advanced into T11 and 3 mL PMMA injected.\n\n"
+        "ADDENDUM 5/2: the level treated was L2, not T11.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22511": 1}
+    assert "addendum" in kinds(result)
+    assert "L2, not T11" in cited(result, "addendum")
+    assert {f.level: f.status for f in result.findings}["T11"] == "negated"
+
+
+def test_an_addendum_withdrawing_a_level_takes_it_off_the_claim(code):
+    text = (
+        "PROCEDURE: Vertebroplasty T8 and T9.\nOperator: D. Kim\n"
+        "TECHNIQUE: T8: 13G needle, 3 mL PMMA injected. T9: 13G needle, 2 mL PMMA injected.\n\n"
+        "ADDENDUM: The T9 entry above was an error. I elected not to inject any cement at T9.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert result.disposition == "review"
+
+
+def test_an_addendum_renaming_the_technique_recodes_the_level(code):
+    text = (
+        "Title: Balloon kyphoplasty L3\nSurgeon: E. Fox\n"
+        "Procedure: Access to L3 through both pedicles; balloons inflated; 4 mL cement delivered.\n\n"
+        "ADDENDUM: This should be recorded as an L3 percutaneous vertebroplasty, not a kyphoplasty; "
+        "the balloons were never inflated.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22511": 1}
+    assert "addendum" in kinds(result)
+
+
+# -- level notations ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, levels",
+    [
+        ("Th12", ["T12"]),
+        ("TH 7", ["T7"]),
+        ("D12", ["T12"]),
+        ("Th11/12", ["T11", "T12"]),
+        ("D11-L1", ["T11", "T12", "L1"]),
+        ("tee twelve", ["T12"]),
+        ("tee 8", ["T8"]),
+        ("el one", ["L1"]),
+        ("T-twelve", ["T12"]),
+        ("L-one", ["L1"]),
+        ("C-two", ["C2"]),
+        ("L. 2", ["L2"]),
+        ("tee eleven through el one", ["T11", "T12", "L1"]),
+        ("S1 ala", ["sacrum"]),
+    ],
+)
+def test_dictated_and_european_levels_are_read(text, levels):
+    assert parse(text) == levels
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Kyphoplasty Th9: bilateral trocars into Th9, balloons inflated, 4 ml PMMA.", {"22513": 1}),
+        ("Vertebroplasty D12: a 13G needle into D12 and 3 mL PMMA injected.", {"22510": 1}),
+        ("Vertebroplasty tee ten. A needle was advanced into tee ten and 2 cc of cement injected.", {"22510": 1}),
+        ("Vertebroplasty L. 4. A 13 gauge needle into L. 4. and 3 cc PMMA injected.", {"22511": 1}),
+    ],
+)
+def test_procedures_at_dictated_levels_are_coded(code, text, expected):
+    assert codes(code(text)) == expected
+
+
+def test_a_level_that_names_no_vertebra_is_flagged_never_dropped(code):
+    result = code("Vertebroplasty at T14: a needle was advanced and 3 mL PMMA injected.")
+    assert codes(result) == {}
+    assert "level-unreadable" in kinds(result)
+    assert cited(result, "level-unreadable") == {"T14"}
+
+
+def test_the_fractured_level_is_the_one_level_named_as_fractured(code):
+    text = (
+        "Diagnosis: acute L4 compression fracture. Old healed T8 fracture.\n"
+        "Procedure: Through each pedicle of the fractured level a trocar was advanced, balloons inflated and "
+        "5 mL PMMA delivered.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "level-resolved" in kinds(result)
+    assert "the fractured level" in cited(result, "level-resolved")
+
+
+# -- dictation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected, word",
+    [
+        ("Kypho plasty T7: trocars into T7 and cement injected.", {"22513": 1}, "Kypho plasty"),
+        ("Verte bro plasty L2: needle into L2 and 3 mL PMMA injected.", {"22511": 1}, "Verte bro plasty"),
+        ("Keyhole plasty at L3: trocars placed and 4 mL cement injected.", {"22514": 1}, "Keyhole plasty"),
+    ],
+)
+def test_split_and_misheard_technique_words_are_read_and_marked(code, text, expected, word):
+    result = code(text)
+    assert codes(result) == expected
+    assert "approximate-term" in kinds(result)
+    assert word in cited(result, "approximate-term")
+    assert result.disposition == "review"
+
+
+def test_spelled_letters_are_cement(code):
+    result = code("Vertebroplasty T6: a needle was advanced into T6 and P. M. M. A. injected, 2 mL.")
+    assert codes(result) == {"22510": 1}
+    assert "P. M. M. A." in {e.text for e in result.codes[0].evidence}
+
+
+def test_two_words_are_not_joined_into_a_third(code):
+    # "procedure is" is not a slip for "procedures".
+    result = code("Kyphoplasty at T7 with a balloon and cement. The same procedure is performed at T8.")
+    assert codes(result) == {"22513": 1, "22515": 1}
+
+
+# -- what was actually done -----------------------------------------------------------------
+
+
+def test_tamps_that_never_inflated_leave_vertebroplasty(code):
+    text = (
+        "Procedure: Balloon kyphoplasty L1.\nDescription: Trocars into L1. The bone tamps could not be advanced "
+        "and were removed uninflated. 4 mL PMMA was then injected through the cannulas.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22511": 1}
+    assert "technique-conflict" in kinds(result)
+
+
+def test_a_device_withdrawn_without_inflation_made_no_cavity(code):
+    text = (
+        "Description: A cannula was placed into L2 and an inflatable bone tamp passed. "
+        "The bone tamp was withdrawn without being inflated. Cement, 3 mL, was injected through the cannula.\n"
+    )
+    assert codes(code(text)) == {"22511": 1}
+
+
+def test_a_table_row_without_cement_is_an_attempt(code):
+    text = (
+        "Vertebroplasty\n"
+        "Level | Needle | PMMA (mL) | Comment\n"
+        "T12   | 13G    | 3.0       |\n"
+        "L1    | 13G    | --        | needle could not reach the body\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert "aborted-level" in kinds(result)
+
+
+def test_a_zero_volume_level_is_not_treated(code):
+    text = "Kyphoplasty with balloons at L2 and L3.\nCement volumes:\n  L2 4 mL\n  L3 0 mL\n"
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "aborted-level" in kinds(result)
+
+
+def test_an_abandoned_side_makes_sacroplasty_unilateral(code):
+    text = (
+        "Procedure: bilateral sacroplasty planned.\nA needle was placed into the right sacral ala and 4 mL PMMA "
+        "injected. On the left the needle entered the foramen; the left side was abandoned without injection.\n"
+    )
+    assert codes(code(text)) == {"0200T": 1}
+
+
+def test_cement_into_the_s1_body_is_vertebroplasty_whatever_the_title(code):
+    text = (
+        "Title: Sacroplasty\nTechnique: needles through the right and left S1 pedicles into the S1 body; "
+        "PMMA 2 mL injected through each. The alae were not accessed.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22511": 1}
+    assert "s1-vertebroplasty" in kinds(result)
+
+
+def test_counting_from_the_sacrum_treats_no_sacrum(code):
+    text = "We counted the levels from the sacrum. Balloon kyphoplasty L3 and L4 with 4 mL PMMA each."
+    assert codes(code(text)) == {"22514": 1, "22515": 1}
+
+
+# -- repeats and distributive statements ----------------------------------------------------
+
+
+def test_the_same_was_done_at_another_level(code):
+    text = "Vertebroplasty: a 13G needle into L2 and 3 mL cement injected. The same was done at L3."
+    assert codes(code(text)) == {"22511": 1, "22512": 1}
+
+
+def test_a_distributive_sentence_gives_each_region_its_device(code):
+    text = (
+        "Levels treated: T12, L1.\nAt each level trocars were advanced, with balloon tamps at the thoracic "
+        "levels and at L1, then PMMA injected at each level.\n"
+    )
+    assert codes(code(text)) == {"22513": 1, "22515": 1}
+
+
+# -- hardware -------------------------------------------------------------------------------
+
+
+def test_percutaneous_screws_beside_a_kyphoplasty_are_not_an_open_operation(code):
+    text = (
+        "Procedures: 1. Percutaneous pedicle screw fixation T11-L1. 2. Balloon kyphoplasty T8.\n"
+        "Description: K-wires through stab incisions; cannulated screws over the wires at T11 and L1. "
+        "T8: trocars, balloons inflated, 3 mL PMMA.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22513": 1}
+    assert "open-procedure" not in kinds(result)
+
+
+def test_cement_augmented_screws_in_an_open_fusion_code_nothing(code):
+    text = (
+        "Open posterior fusion L3-L5 through a midline incision; laminectomy L4. Fenestrated screws placed in "
+        "L3 and L5 and PMMA injected through each screw.\n"
+    )
+    result = code(text)
+    assert codes(result) == {}
+    assert "open-procedure" in kinds(result)
+
+
+def test_open_surgery_after_the_cement_leaves_the_vertebroplasty(code):
+    text = (
+        "Procedure in detail: a needle into T10 and 3 mL PMMA injected; a leak into the canal was seen. "
+        "A laminectomy of T10 was then done to remove the cement.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22510": 1}
+    assert "open-after-cement" in kinds(result)
