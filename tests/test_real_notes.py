@@ -306,3 +306,53 @@ def test_open_surgery_after_the_cement_leaves_the_vertebroplasty(code):
     result = code(text)
     assert codes(result) == {"22510": 1}
     assert "open-after-cement" in kinds(result)
+
+
+# -- found by the post-work blind batch -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, levels",
+    [
+        ("BWK 12", ["T12"]),
+        ("LWK 1", ["L1"]),
+        ("lumbar three", ["L3"]),
+        ("thoracic 12", ["T12"]),
+        ("T. nine", ["T9"]),
+        ("L for", ["L4"]),
+    ],
+)
+def test_german_spelled_out_and_misheard_levels(text, levels):
+    assert parse(text) == levels
+
+
+def test_a_title_word_inside_a_sentence_opens_no_section(code):
+    # "findings:" in mid-sentence would otherwise open a findings section, whose words treat nothing.
+    text = "Description: Trocars into T12, then guided by the findings: balloons inflated and 4 mL PMMA injected.\n"
+    assert codes(code(text)) == {"22513": 1}
+
+
+def test_start_and_stop_clock_times_give_the_sedation_minutes(code):
+    text = (
+        "Moderate sedation by the operator. Independent observer: J. Roe, RN, no other duties.\n"
+        "Intra-service start time: 13:02\nIntra-service stop time: 13:42\n"
+        "Procedure: Kyphoplasty L1 with balloons and 5 mL PMMA injected.\n"
+    )
+    assert codes(code(text)) == {"22514": 1, "99152": 1, "99153": 2}
+
+
+def test_volumes_never_delivered_treat_nothing(code):
+    text = (
+        "Kyphoplasty L2 and L3: trocars, balloons inflated, PMMA injected at each level.\n\n"
+        "ADDENDUM: At L3 no cement was placed. The volumes listed for L3 were prepared but never delivered.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "addendum" in kinds(result)
+
+
+def test_expandable_implants_are_a_cavity_device(code):
+    text = (
+        "Augmentation of T12: two expandable titanium implants expanded through the cannulas, then 4 mL PMMA injected."
+    )
+    assert codes(code(text)) == {"22513": 1}

@@ -45,32 +45,32 @@ _RANGE = re.compile(rf"^{_LEVEL}\s*(?:-|–|—|/|to|through|thru)\s*(?:{_LEVEL}
 _ORDINAL = re.compile(r"^(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(cervical|thoracic|lumbar|sacral)\b", re.I)
 
 
-# Dictated and European forms, rewritten to the plain notation before parsing.
-_SPOKEN_LETTERS = {"tee": "T", "el": "L", "ell": "L", "cee": "C", "ess": "S"}
+# Dictated and European forms, rewritten to the plain notation before parsing: spoken letters,
+# German abbreviations (Brust-, Lenden-, Halswirbelkoerper) and regions spelled out before a number.
+_SPOKEN_LETTERS = {
+    "tee": "T", "el": "L", "ell": "L", "cee": "C", "ess": "S", "bwk": "T", "lwk": "L", "hwk": "C",
+    "thoracic": "T", "lumbar": "L", "cervical": "C", "sacral": "S",
+}  # fmt: skip
+# Speech recognition writes "four" as "for" after a level letter ("L for").
 _NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-}
-_SPOKEN = re.compile(r"\b(" + "|".join(_SPOKEN_LETTERS) + r")\b", re.I)
+    "one": 1, "two": 2, "three": 3, "four": 4, "for": 4, "fore": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+}  # fmt: skip
 _NUMBER = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+# A region word is a letter only before a number: "the twelfth thoracic vertebra" is an ordinal.
+_SPOKEN = re.compile(
+    r"\b(tee|ell?|cee|ess|bwk|lwk|hwk)\b|\b(thoracic|lumbar|cervical|sacral)(?=\s+(?:\d+|"
+    + "|".join(_NUMBER_WORDS)
+    + r")\b)",
+    re.I,
+)
 # "Th12" (European) and "D12" (dorsal) are thoracic; "L. 2" is dictated with a full stop.
 _THORACIC = re.compile(r"\b(?:th|d)(?=[ \t]?-?\d)", re.I)
 _DOTTED = re.compile(r"(?<=[CTLS])\.", re.I)
 
 
 def _plain(text: str) -> str:
-    text = _SPOKEN.sub(lambda m: _SPOKEN_LETTERS[m[1].lower()], text)
+    text = _SPOKEN.sub(lambda m: _SPOKEN_LETTERS[(m[1] or m[2]).lower()], text)
     text = _NUMBER.sub(lambda m: str(_NUMBER_WORDS[m[1].lower()]), text)
     return _DOTTED.sub(" ", _THORACIC.sub("T", text))
 

@@ -47,7 +47,7 @@ class SectionFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         Section = self.medspacy.Section
-        matches = self.matcher(doc)
+        matches = [m for m in self.matcher(doc) if not _inside_a_sentence(doc, m[1], m[2])]
         if self.text_rules:
             text = note_text(doc)
             for key, regex in self.text_rules:
@@ -69,6 +69,16 @@ class SectionFinder:
             sections.append(Section(rule.category, start, end, end, next_start, rule=rule))
         doc._.sections = sections
         return doc
+
+
+def _inside_a_sentence(doc: Doc, start: int, end: int) -> bool:
+    """ "by the same bipedicular technique: balloons 2 x 2 mL" names no section: a title in lower
+    case right after a word or comma is part of the sentence. "...no leak. EBL: 5 mL" and an
+    upper-case "IMPRESSION:" still open sections."""
+    if start == 0 or doc[start:end].text.isupper():
+        return False
+    before = doc[start - 1]
+    return before.is_alpha or before.text == ","
 
 
 class SectionIndex:

@@ -74,12 +74,11 @@ class Context:
         }
         # Tokens inside a negation or abort trigger: the cement of "no cement was injected" is
         # part of the trigger, so ConText never marks it, yet it documents no cement.
+        modifiers = list(graph.modifiers) if graph else []
         self.denied = {
-            i
-            for m in (graph.modifiers if graph else ())
-            if m.category in ("NEGATED_EXISTENCE", "ABORTED")
-            for i in range(*m.modifier_span)
+            i for m in modifiers if m.category in ("NEGATED_EXISTENCE", "ABORTED") for i in range(*m.modifier_span)
         }
+        self.aborting = {i for m in modifiers if m.category == "ABORTED" for i in range(*m.modifier_span)}
 
     def status(self, ent: Span) -> str | None:
         """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
@@ -87,6 +86,10 @@ class Context:
         if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
             return "negated"
         return status
+
+    def cement_withheld(self, ents: list[Span]) -> bool:
+        """Cement inside an abort trigger: "no cement was injected", "no cement was placed"."""
+        return any(e.label_ == "CEMENT" and e.start in self.aborting for e in ents)
 
     def modifiers(self, ent: Span) -> list[Evidence]:
         """The triggers modifying an entity, as evidence labelled with their category."""

@@ -72,6 +72,7 @@ class _Reader:
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.biopsied: set[str] = set()
         self.sedation_line_end = -1  # where the line of the last sedation statement ends
+        self.sedation_clock: list[int] = []  # start and stop times, minutes after midnight
         # Where the description (not a title) names open surgery and cement: open surgery begun
         # only after the first cement is a conversion, not cement placed through an open wound.
         self.described_open: list[int] = []
@@ -169,6 +170,11 @@ class _Reader:
             # "The bone tamp was withdrawn without being inflated": it made no cavity at this level.
             body.voided += [(term_value(e)[0], e.start_char) for e in event.denied_devices]
         self.extraction.stopped.extend(evidence(e) for e in event.stopped)
+        if not event.levels and not event.mentions and self.context.cement_withheld(event.statement.ents):
+            # "No cement was injected." ends the treatment of the levels in hand.
+            withheld = next(e for e in event.statement.ents if e.label_ == "CEMENT")
+            for level in self.current_levels:
+                self.body(level).mention(evidence(withheld), "aborted")
         if event.stopped:
             # "The procedure was terminated": the levels in hand were not treated.
             for level in self.current_levels:
@@ -236,6 +242,11 @@ class _Reader:
                 sedation.observer.append(evidence(ent))
             elif ent.label_ == "ANESTHESIA_CARE":
                 sedation.anesthesia.append(evidence(ent))
+            elif ent.label_ == "DURATION" and ent.id_ == "clock time" and timed:
+                # "Intra-service start time: 13:02" ... "stop time: 13:42".
+                sedation.evidence.append(evidence(ent))
+                hours, past = map(int, ent.text.split(":"))
+                self.sedation_clock.append(hours * 60 + past)
             elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
                 sedation.evidence.append(evidence(ent))
                 minutes = _minutes(ent.text)
@@ -303,7 +314,8 @@ class _Reader:
         promotes = any(e.label_ != "ACCESS" for e in indicators)
         for level in self.current_levels:
             notes = self.body(level)
-            if not promotes and notes.pending:
+            # "The cannulas were withdrawn" after "no cement was placed at L3" treats L3 no more.
+            if not promotes and (notes.pending or notes.statuses[-1][1] in ("aborted", "negated")):
                 continue
             for ev in notes.pending:
                 notes.mention(ev, "treated")
@@ -336,6 +348,8 @@ class _Reader:
             frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
         )
         extraction = self.extraction
+        if extraction.sedation.minutes is None and len(self.sedation_clock) >= 2:
+            extraction.sedation.minutes = (self.sedation_clock[-1] - self.sedation_clock[0]) % (24 * 60)
         extraction.findings, title_only = findings(list(self.bodies.values()), note)
         extraction.title_only.extend(title_only)
         extraction.open_after_cement = bool(
