@@ -93,3 +93,22 @@ def test_a_new_synonym_is_a_data_change(patterns, tmp_path):
     assert coded.findings[0].device == "zorblatt"
     assert coded.code_units() == {"22514": 1}
     assert coded.flags == []
+
+
+def test_every_match_of_a_rule_is_followed_by_a_word_it_requires():
+    # A rule is skipped on a note with none of its "requires" words: that must never lose a match.
+    # (A word may stand in a lookahead, "S1" before "pedicle", so the note is what is searched.)
+    import re
+
+    from conftest import NOTES
+
+    rules = [row for row in load().levels if "requires" in row]
+    rules += [row for row in load().terms if "requires" in row]
+    assert rules
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(NOTES.glob("*.txt"))]
+    for row in rules:
+        regex = re.compile(row["regex"])
+        for text in texts:
+            for match in regex.finditer(text):
+                around = text[match.start() : match.end() + 40].lower()
+                assert any(word in around for word in row["requires"]), (row["regex"], match.group())

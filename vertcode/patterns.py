@@ -7,7 +7,8 @@ adding a device name or a synonym is an edit to a file here, not to code.
                  "approximate": true for a misheard form ("keyhole plasty"), whose match is cited
                  and marked for review where it decides a code,
                  and for a TECHNIQUE that names its device ("balloon kyphoplasty"), "device"}
-- levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "regex"}
+- levels.jsonl   {"label": "LEVEL" | "NOT_LEVEL", "id", "regex", optional "requires": [words]
+                 one of which every match contains, so a note with none skips the rule}
 - context.json   {"context_rules": [medspaCy ConTextRule dicts]}; literals are matched on NORM,
                  where "yyyy" stands for any year (vertcode_norms)
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
@@ -181,8 +182,12 @@ def _load_terms(path: Path):
     for number, row in _read_jsonl(path):
         where = f"{path}:{number}"
         _require(
-            where, row, {"label", "id", "phrase", "regex", "fuzzy", "case", "device", "approximate"}, {"label", "id"}
+            where,
+            row,
+            {"label", "id", "phrase", "regex", "fuzzy", "case", "device", "approximate", "requires"},
+            {"label", "id"},
         )
+        _check_requires(where, row)
         if row["label"] not in TERM_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(TERM_LABELS)}")
         if row["label"] == "TECHNIQUE" and row["id"] not in TECHNIQUE_IDS:
@@ -208,11 +213,21 @@ def _load_terms(path: Path):
 def _load_levels(path: Path):
     for number, row in _read_jsonl(path):
         where = f"{path}:{number}"
-        _require(where, row, {"label", "id", "regex"}, {"label", "id", "regex"})
+        _require(where, row, {"label", "id", "regex", "requires"}, {"label", "id", "regex"})
         if row["label"] not in LEVEL_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(LEVEL_LABELS)}")
         _check_regex(where, row["regex"])
+        _check_requires(where, row)
         yield row
+
+
+def _check_requires(where: str, row: dict) -> None:
+    """ "requires": the lower-case words one of which every match of the regex contains."""
+    words = row.get("requires")
+    if words is not None and not (
+        isinstance(words, list) and words and all(isinstance(w, str) and w and w == w.lower() for w in words)
+    ):
+        raise PatternError(f'{where}: "requires" must be a non-empty list of lower-case words')
 
 
 def _load_context(path: Path):

@@ -87,10 +87,17 @@ class DictationJoiner:
         self.joined: dict[tuple[str, ...], str | None] = {}
 
     def __call__(self, doc: Doc) -> Doc:
+        # Most words start no run: test each against the set of word beginnings first.
+        lowers = [t.lower_ for t in doc]
         merges = []
         i = 0
         while i < len(doc):
-            found = self.spelled(doc, i) or self.split(doc, i)
+            word = lowers[i]
+            found = None
+            if len(word) == 2 and word[1] == "." and word[0].isalpha():
+                found = self.spelled(doc, i)
+            elif word in self.prefixes and word not in self.words:
+                found = self.split(doc, lowers, i)
             if found:
                 merges.append(found)
                 i = found[1]
@@ -102,18 +109,17 @@ class DictationJoiner:
                     retokenizer.merge(doc[start:end], attrs={"NORM": word})
         return doc
 
-    def split(self, doc: Doc, i: int) -> tuple[int, int, str] | None:
-        first = doc[i].lower_
-        # A run starts with a fragment: "procedure is" is two words, not a slip for "procedures".
-        if first not in self.prefixes or first in self.words or not doc[i].is_alpha or doc[i].whitespace_ != " ":
+    def split(self, doc: Doc, lowers: list[str], i: int) -> tuple[int, int, str] | None:
+        """A run of fragments starting at `i` (a word beginning, not a word) that spells a word."""
+        if not doc[i].is_alpha or doc[i].whitespace_ != " ":
             return None
-        pieces = [first]
+        pieces = [lowers[i]]
         best = None
         for j in range(i + 1, min(i + 4, len(doc))):
             token = doc[j]
             if not token.is_alpha:
                 break
-            pieces.append(token.lower_)
+            pieces.append(lowers[j])
             word = self.word_of(tuple(pieces))
             if word:
                 best = (i, j + 1, word)

@@ -59,7 +59,7 @@ def _ruler_patterns(loaded: pattern_files.Patterns) -> tuple[list[dict], list[di
     for row in loaded.terms:
         ident = term_id(row["id"], row.get("device"), row.get("approximate", False))
         if "regex" in row:
-            regexes.append({"label": row["label"], "id": ident, "regex": row["regex"]})
+            regexes.append({"label": row["label"], "id": ident, "regex": row["regex"], **_requires(row)})
         elif row.get("case") == "exact":
             regexes.append({"label": row["label"], "id": ident, "regex": re.escape(row["phrase"]) + r"\b"})
         else:
@@ -67,6 +67,10 @@ def _ruler_patterns(loaded: pattern_files.Patterns) -> tuple[list[dict], list[di
                 {"label": row["label"], "id": ident, "pattern": p} for p in line_break_variants(row["phrase"])
             )
     return regexes, phrases
+
+
+def _requires(row: dict) -> dict:
+    return {"requires": row["requires"]} if "requires" in row else {}
 
 
 def _context_rules(rule: dict) -> list:
