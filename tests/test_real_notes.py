@@ -356,3 +356,55 @@ def test_expandable_implants_are_a_cavity_device(code):
         "Augmentation of T12: two expandable titanium implants expanded through the cannulas, then 4 mL PMMA injected."
     )
     assert codes(code(text)) == {"22513": 1}
+
+
+# -- found by the blind batch b13-last ------------------------------------------------------
+
+
+def test_an_attendings_addendum_adds_a_level(code):
+    text = (
+        "PROCEDURE PERFORMED: T12 balloon kyphoplasty.\nSURGEON: R. Lee\n"
+        "DESCRIPTION: Trocars into T12, balloons inflated, 5 cc PMMA into the cavities.\n"
+        "PLAN: Home tomorrow.\n\n"
+        "ATTENDING ADDENDUM: we also treated L1: a needle into L1 and 2 cc PMMA injected; no balloon was used at L1.\n"
+    )
+    assert codes(code(text)) == {"22513": 1, "22511": 1}
+
+
+def test_a_technique_word_naming_equipment_is_no_technique(code):
+    text = (
+        "Procedure performed: L4 percutaneous vertebroplasty.\n"
+        "Kyphoplasty access needles and cannulas were placed into L4. The inflatable bone tamp had not expanded "
+        "and was removed. PMMA 4 mL was injected through the cannulas.\n"
+    )
+    assert codes(code(text)) == {"22511": 1}
+
+
+def test_a_field_written_with_pipes_is_no_table_header(code):
+    text = (
+        "Moderate sedation: by the operator with an independent trained observer, no other duties.\n"
+        "Intra-service time: start 10:05 | end 10:27 | total 22 min\n"
+        "Technique: L3 | 11G needle | PMMA 2 mL directly through the needle |\n"
+    )
+    assert codes(code(text)) == {"22511": 1, "99152": 1}
+
+
+def test_a_biopsy_level_named_in_the_conclusion_is_not_treated(code):
+    text = (
+        "L2: needle into L2, PMMA 2 mL injected, no cavity device.\n"
+        "L4: bone biopsy needle into L4, two cores obtained. No cement was injected at L4.\n"
+        "CONCLUSION: Successful L2 vertebroplasty and L4 bone biopsy.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22511": 1, "20225": 1}
+
+
+def test_bullets_at_the_index_level_are_done_there(code):
+    text = (
+        "Diagnosis: acute L2 compression fx. L1 and L3 chronic wedging, no edema - not targets.\n"
+        "Procedure:\n- Index level confirmed by counting from sacrum.\n- Bipedicular access, trocars placed.\n"
+        "- IBTs inflated.\n- PMMA filled both cavities, 6 mL.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "level-resolved" in kinds(result)

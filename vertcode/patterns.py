@@ -60,6 +60,7 @@ TERM_LABELS = frozenset(
         "LEVEL_REF",
         "NO_CEMENT",
         "HARDWARE",
+        "EQUIPMENT",
         "PERCUTANEOUS",
     }
 )

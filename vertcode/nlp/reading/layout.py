@@ -137,16 +137,17 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
             # "| Level | Treated | PMMA (mL) |" is T11 treated with cement; "| L2 | 13G | -- |"
             # is a level the needle reached and no cement.
-            if table_header is None:
+            if table_header is None and _header_row(text, first, in_sentence, field_end):
                 # The header row names columns; it says nothing of the levels in hand.
                 table_header, in_sentence = [e for e in in_sentence if e.label_ != "LEVEL"], []
                 cement_column = next((_column(text, e.start_char) for e in table_header if e.label_ == "CEMENT"), None)
-            elif any(e.label_ == "LEVEL" for e in in_sentence):
+            elif table_header is not None and any(e.label_ == "LEVEL" for e in in_sentence):
                 in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
                 no_cement = cement_column is not None and bool(
                     _EMPTY_CELL.fullmatch(_cell(text, first.idx, cement_column))
                 )
-        else:
+        elif at_line_start(first):
+            # A line that is no row ends the table; the rest of a row after a ";" does not.
             table_header = None
         category = getattr(section, "category", None)
         yield Statement(
@@ -215,6 +216,24 @@ class _Sections:
         if ended:
             self.ended_titles.add(section.title_start)
         return ended
+
+
+_SEPARATOR_LINE = re.compile(r"[ \t\-=+|:_]*")
+
+
+def _header_row(text: str, first: Token, ents: list[Span], field_end: int | None) -> bool:
+    """A row of column names: no level, no "Label:" before it ("Intra-service time: start 10:05 |
+    end 10:27" is a field written with pipes), and rows below it."""
+    if field_end is not None or any(e.label_ == "LEVEL" for e in ents):
+        return False
+    end = text.find("\n", first.idx)
+    while end >= 0:
+        following = text.find("\n", end + 1)
+        line = text[end + 1 : len(text) if following < 0 else following]
+        if not _SEPARATOR_LINE.fullmatch(line):
+            return line.count("|") >= 2
+        end = following
+    return False
 
 
 def _column(text: str, offset: int) -> int:

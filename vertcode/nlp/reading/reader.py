@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from vertcode.levels import REGION_NAMES, region_of
-from vertcode.model import Extraction
+from vertcode.levels import REGION_NAMES, SACRUM, region_of
+from vertcode.model import Evidence, Extraction
 from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
 from vertcode.nlp.reading.events import (
@@ -73,6 +73,8 @@ class _Reader:
         self.biopsied: set[str] = set()
         self.sedation_line_end = -1  # where the line of the last sedation statement ends
         self.sedation_clock: list[int] = []  # start and stop times, minutes after midnight
+        self.referenced: tuple[list[str], Evidence] | None = None  # what "the index level" names
+        self.unplaced: list[Event] = []  # sentences of work that named no level
         # Where the description (not a title) names open surgery and cement: open surgery begun
         # only after the first cement is a conversion, not cement placed through an open wound.
         self.described_open: list[int] = []
@@ -110,13 +112,33 @@ class _Reader:
         names no level, "the fractured level" is the one level the note names without history,
         plan or negation. Resolved, it is cited for review; unresolved, it stays unplaced."""
         reference = next((e for e in event.live if e.label_ == "LEVEL_REF"), None)
-        if reference is None or event.levels or not event.indicators:
+        if reference is None or event.levels:
             return event
         named = [b.level for b in self.bodies.values() if b.status() == "mentioned" and not b.instrumented]
+        if len(named) > 1:
+            # "Counting from the sacrum" names the sacrum as a landmark, not as the fracture.
+            named = [level for level in named if level != SACRUM]
         if len(named) != 1:
+            return event
+        self.referenced = self.referenced or (named, evidence(reference))
+        if not event.indicators:
             return event
         self.extraction.resolved_levels.append(evidence(reference))
         return replace(event, levels=[(reference, named)])
+
+    def place_at_reference(self) -> None:
+        """ "- Index level confirmed ... - Bipedicular access, trocars ... - PMMA 6 mL": work that
+        named no level, in a note that names none treated but refers to "the index level", was
+        done at the level the reference resolves to."""
+        if not (self.referenced and self.unplaced) or any(b.status() == "treated" for b in self.bodies.values()):
+            return
+        self.current_levels, reference = self.referenced
+        for level in self.current_levels:
+            self.body(level).pending = [reference]  # the work that follows treats it
+        self.extraction.resolved_levels.append(reference)
+        self.extraction.unplaced = []
+        for event in self.unplaced:
+            self.continue_levels(event)
 
     def apply(self, event: Event) -> None:
         event = self.resolve_reference(event)
@@ -206,7 +228,7 @@ class _Reader:
             elif ent.label_ == "CEMENT":
                 self.cement_in_procedure = True
                 self.extraction.cement.append(evidence(ent))
-                if not event.title:
+                if not event.statement.title:
                     self.described_cement.append(ent.start_char)
             elif ent.label_ == "GUIDANCE":
                 self.extraction.included.append(("imaging guidance", evidence(ent)))
@@ -214,7 +236,7 @@ class _Reader:
                 self.extraction.included.append((term_value(ent)[0], evidence(ent)))
             elif ent.label_ == "OPEN":
                 self.extraction.open_procedure.append(evidence(ent))
-                if not event.title:
+                if not event.statement.title:
                     self.described_open.append(ent.start_char)
             elif ent.label_ == "SCREW":
                 self.extraction.screws.append(evidence(ent))
@@ -303,6 +325,7 @@ class _Reader:
         """A sentence documenting work without a level goes on about the levels just named."""
         live, indicators = event.live, event.indicators
         if not self.current_levels:
+            self.unplaced.append(event)
             self.extraction.unplaced.extend(
                 evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT")
             )
@@ -344,6 +367,7 @@ class _Reader:
             self.current_technique = technique
 
     def finish(self, text_length: int, encounter: Encounter) -> Extraction:
+        self.place_at_reference()
         note = NoteWide(
             frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
         )
