@@ -9,6 +9,8 @@ A note is read sentence by sentence, in order, the way a coder reads it, in thre
              negation, abort), the work it documents, with what;
 3. `bodies`  what the whole note says of each vertebral body, aggregated into `Finding`s.
 
+`encounter` decides first whether the note documents a procedure done now, and which parts of
+it are an earlier note copied in; `sedation` gathers the moderate sedation wherever it is written.
 `reader` walks the sentences through the stages, keeping only what a coder keeps in mind from
 one sentence to the next: the levels in hand and the technique last stated.
 

@@ -7,7 +7,6 @@ coding rules read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -29,6 +28,7 @@ from vertcode.nlp.reading.events import (
     term_value,
 )
 from vertcode.nlp.reading.layout import statements
+from vertcode.nlp.reading.sedation import SedationReader
 from vertcode.nlp.tokenizer import note_text
 
 
@@ -52,7 +52,7 @@ def read(doc: Doc, rules: ReadingRules) -> Extraction:
         # What follows a list under "Levels treated:" goes on about all of its levels.
         listed = reader.current_levels if statement.continues_list else None
         if statement.ents:
-            reader.read_sedation(statement.ents)
+            reader.sedation.read(statement.ents)
             reader.read(event_of(statement, reader.context, rules.corrections))
         if listed:
             reader.current_levels = listed + [v for v in reader.current_levels if v not in listed]
@@ -71,8 +71,7 @@ class _Reader:
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
         self.biopsied: set[str] = set()
-        self.sedation_line_end = -1  # where the line of the last sedation statement ends
-        self.sedation_clock: list[int] = []  # start and stop times, minutes after midnight
+        self.sedation = SedationReader(context, self.extraction.sedation)
         self.referenced: tuple[list[str], Evidence] | None = None  # what "the index level" names
         self.unplaced: list[Event] = []  # sentences of work that named no level
         # Where the description (not a title) names open surgery and cement: open surgery begun
@@ -247,34 +246,6 @@ class _Reader:
                 self.extraction.biopsies.append((evidence(ent), named))
                 self.biopsied.update(named)
 
-    def read_sedation(self, ents: list[Span]) -> None:
-        """Moderate sedation, its time and observer, wherever the note records them."""
-        sedation = self.extraction.sedation
-        live = [e for e in ents if self.context.status(e) is None]
-        named = [e for e in live if e.label_ in ("SEDATION", "SEDATION_TIME")]
-        # "Start of intraservice time 08:52; end 09:33 (41 minutes)": the time goes on to its line's end.
-        timed = bool(named) or (bool(live) and live[0].start_char < self.sedation_line_end)
-        if named:
-            end = self.context.text.find("\n", named[-1].end_char)
-            self.sedation_line_end = len(self.context.text) if end < 0 else end
-        for ent in live:
-            if ent.label_ == "SEDATION":
-                sedation.evidence.append(evidence(ent))
-            elif ent.label_ == "OBSERVER":
-                sedation.observer.append(evidence(ent))
-            elif ent.label_ == "ANESTHESIA_CARE":
-                sedation.anesthesia.append(evidence(ent))
-            elif ent.label_ == "DURATION" and ent.id_ == "clock time" and timed:
-                # "Intra-service start time: 13:02" ... "stop time: 13:42".
-                sedation.evidence.append(evidence(ent))
-                hours, past = map(int, ent.text.split(":"))
-                self.sedation_clock.append(hours * 60 + past)
-            elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
-                sedation.evidence.append(evidence(ent))
-                minutes = _minutes(ent.text)
-                if minutes is not None:
-                    sedation.minutes = max(sedation.minutes or 0, minutes)
-
     def resolve(self, bearer: Span, event: Event) -> Technique | None:
         if bearer.label_ == "REPEAT":
             return self.current_technique
@@ -372,8 +343,7 @@ class _Reader:
             frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
         )
         extraction = self.extraction
-        if extraction.sedation.minutes is None and len(self.sedation_clock) >= 2:
-            extraction.sedation.minutes = (self.sedation_clock[-1] - self.sedation_clock[0]) % (24 * 60)
+        self.sedation.finish()
         extraction.findings, title_only = findings(list(self.bodies.values()), note)
         extraction.title_only.extend(title_only)
         extraction.open_after_cement = bool(
@@ -404,13 +374,3 @@ def _attach_details(notes: BodyNotes, live: Iterable[Span]) -> None:
             notes.approaches.append(_term(ent))
         elif ent.label_ == "LATERALITY":
             notes.sides.append(_term(ent))
-
-
-def _minutes(text: str) -> int | None:
-    """Minutes in "32 minutes", "25min" or a clock range "10:05 to 10:46"."""
-    clock = re.findall(r"(\d{1,2}):(\d{2})", text)
-    if len(clock) == 2:
-        (h1, m1), (h2, m2) = clock
-        return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
-    digits = re.match(r"\d+", text)
-    return int(digits.group()) if digits else None

@@ -1,0 +1,66 @@
+"""Moderate sedation as the note records it: what rule 12 needs to decide 99152/99153.
+
+Reads each statement's entities with their context; fills the `Sedation` of the extraction:
+the sedation words, the independent observer, an anesthesia provider, and the intra-service
+minutes, from a duration, a clock range, or start and stop times.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Span
+
+from vertcode.model import Sedation
+from vertcode.nlp.reading.events import Context, evidence
+
+
+class SedationReader:
+    """Gathers the sedation of one note, statement by statement."""
+
+    def __init__(self, context: Context, sedation: Sedation):
+        self.context = context
+        self.sedation = sedation
+        self.line_end = -1  # where the line of the last sedation statement ends
+        self.clock: list[int] = []  # start and stop times, minutes after midnight
+
+    def read(self, ents: list[Span]) -> None:
+        sedation = self.sedation
+        live = [e for e in ents if self.context.status(e) is None]
+        named = [e for e in live if e.label_ in ("SEDATION", "SEDATION_TIME")]
+        # "Start of intraservice time 08:52; end 09:33 (41 minutes)": the time goes on to its line's end.
+        timed = bool(named) or (bool(live) and live[0].start_char < self.line_end)
+        if named:
+            end = self.context.text.find("\n", named[-1].end_char)
+            self.line_end = len(self.context.text) if end < 0 else end
+        for ent in live:
+            if ent.label_ == "SEDATION":
+                sedation.evidence.append(evidence(ent))
+            elif ent.label_ == "OBSERVER":
+                sedation.observer.append(evidence(ent))
+            elif ent.label_ == "ANESTHESIA_CARE":
+                sedation.anesthesia.append(evidence(ent))
+            elif ent.label_ == "DURATION" and ent.id_ == "clock time" and timed:
+                # "Intra-service start time: 13:02" ... "stop time: 13:42".
+                sedation.evidence.append(evidence(ent))
+                hours, past = map(int, ent.text.split(":"))
+                self.clock.append(hours * 60 + past)
+            elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
+                sedation.evidence.append(evidence(ent))
+                minutes = _minutes(ent.text)
+                if minutes is not None:
+                    sedation.minutes = max(sedation.minutes or 0, minutes)
+
+    def finish(self) -> None:
+        if self.sedation.minutes is None and len(self.clock) >= 2:
+            self.sedation.minutes = (self.clock[-1] - self.clock[0]) % (24 * 60)
+
+
+def _minutes(text: str) -> int | None:
+    """Minutes in "32 minutes", "25min" or a clock range "10:05 to 10:46"."""
+    clock = re.findall(r"(\d{1,2}):(\d{2})", text)
+    if len(clock) == 2:
+        (h1, m1), (h2, m2) = clock
+        return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
+    digits = re.match(r"\d+", text)
+    return int(digits.group()) if digits else None
