@@ -408,3 +408,61 @@ def test_bullets_at_the_index_level_are_done_there(code):
     result = code(text)
     assert codes(result) == {"22514": 1}
     assert "level-resolved" in kinds(result)
+
+
+# -- found by the blind batch b13-accept ----------------------------------------------------
+
+
+def test_a_dictated_level_before_a_colon_is_the_level_worked_on(code):
+    text = (
+        "Operation: Percutaneous vertebral augmentation T10 and T11.\n"
+        "Procedure:\nT ten: trocars, the curette deployed to create a cavity, cement 2 ml.\n"
+        "T eleven: the same, curette and cement 2 ml.\n"
+    )
+    assert codes(code(text)) == {"22513": 1, "22515": 1}
+
+
+def test_cement_withheld_on_one_side_leaves_the_other(code):
+    text = (
+        "Sacroplasty.\nRIGHT: needle into the right sacral ala, PMMA 4 mL injected.\n"
+        "LEFT: the needle crossed the foramen and was withdrawn. No cement was injected on the left.\n"
+    )
+    assert codes(code(text)) == {"0200T": 1}
+
+
+def test_an_abandoned_side_is_flagged(code):
+    text = (
+        "Sacroplasty: a needle into the right sacral ala and 4 mL PMMA injected. On the left the needle entered "
+        "the foramen and the left side was abandoned without injection.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"0200T": 1}
+    assert "aborted-level" in kinds(result)
+
+
+def test_steps_naming_no_level_are_done_at_the_one_level_named(code):
+    text = (
+        "Diagnosis: fresh T9 fracture.\nProcedure:\n1. Prone. T9 confirmed by counting ribs.\n"
+        "2. Bilateral transpedicular 11G needles and cannulas.\n3. Balloons inflated, cavity created.\n"
+        "4. PMMA 5 ml into the cavities.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22513": 1}
+    assert "level-resolved" in kinds(result)
+
+
+def test_a_repeated_technique_whose_device_did_nothing_is_vertebroplasty(code):
+    text = (
+        "T12: trocars, inflatable bone tamps inflated to make cavities, 5 mL PMMA.\nL2: Same technique.\n\n"
+        "ADDENDUM: at L2 the bone tamps could not be advanced and neither tamp was inflated; the PMMA at L2 "
+        "was injected directly through the cannulas.\n"
+    )
+    assert codes(code(text)) == {"22513": 1, "22511": 1}
+
+
+def test_a_transoral_incision_is_no_open_operation(code):
+    text = (
+        "Transoral balloon kyphoplasty C2: an 11 G trocar through a midline incision of the posterior pharyngeal "
+        "wall into C2; a balloon inflated to make a cavity; 2 mL PMMA injected.\n"
+    )
+    assert codes(code(text)) == {"22899": 1}

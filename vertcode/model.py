@@ -47,6 +47,8 @@ class Finding:
     described: bool = False
     titled: str | None = None
     order: int = 0
+    #: Sides the note says were attempted and abandoned ("the left side was abandoned").
+    abandoned_sides: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {

@@ -114,8 +114,8 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         flags.append(
             Flag(
                 "level-resolved",
-                f"The procedure names its level only as {extraction.resolved_levels[0].text!r}; read as "
-                f"{join(f.level for f in treated)}, the level the note names as fractured. Confirm the level.",
+                f"The steps of the procedure name no level of their own; read as {join(f.level for f in treated)}, "
+                "the one level the note names as fractured. Confirm the level.",
                 extraction.resolved_levels + evidence_of(treated),
             )
         )
@@ -360,6 +360,16 @@ def _code_sacroplasty(
             evidence=family.evidence,
         )
     )
+    abandoned = sorted({side for f in family.findings for side in f.abandoned_sides})
+    if abandoned and sides:
+        flags.append(
+            Flag(
+                "aborted-level",
+                f"Sacroplasty on the {join(abandoned)} side was attempted and abandoned with no cement: "
+                f"{code} for the side treated. A coder may consider modifier 52.",
+                family.evidence,
+            )
+        )
     if not sides:
         flags.append(
             Flag(

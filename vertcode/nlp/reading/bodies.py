@@ -58,7 +58,9 @@ class BodyNotes:
     sides: list[Term] = field(default_factory=list)
     modifiers: list[Evidence] = field(default_factory=list)
     instrumented: bool = False  # pedicle screws placed in it
-    denied_sides: set[str] = field(default_factory=set)  # "the left side was abandoned"
+    first_mention: Evidence | None = None
+    denied_sides: set[str] = field(default_factory=set)  # "the left side was abandoned", "[ ] Right"
+    abandoned_sides: set[str] = field(default_factory=set)  # of those, attempted and abandoned
     as_body: bool = False  # treated as a vertebral body: "the S1 pedicles", "the S1 body"
     corrected: Technique | None = None  # the technique an addendum says it really was
     # (device, offset) the note says made no cavity here: "the tamp was removed uninflated".
@@ -82,6 +84,7 @@ class BodyNotes:
             self.instrumented = True
             status = "mentioned"
         self.statuses.append((ev.start, status))
+        self.first_mention = self.first_mention or ev
         if status == "treated":
             self.evidence.add(ev)
         elif status != "mentioned":
@@ -123,6 +126,8 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
     """(findings in procedure order, treated first; levels only a title names as treated)."""
     default = _default_technique(note)
     any_described = any(n.described and n.status() == "treated" for n in bodies)
+    # A sacroplasty described along "the fracture from S1 to S3" treats the sacrum its title names.
+    segments_described = any(n.level[0] == "S" and n.level != SACRUM and n.described and not n.as_body for n in bodies)
     found, title_only = [], []
     for notes in bodies:
         status = notes.status()
@@ -137,12 +142,16 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
                 # a nerve block) names levels; it does not treat them.
                 finding.status = "mentioned"
             elif finding.level == SACRUM and finding.technique not in ("sacroplasty", "augmentation"):
-                # Counting levels "from the sacrum" names a landmark; only sacroplasty treats it.
-                finding.status = "mentioned"
+                if notes.described and finding.technique_source == "default":
+                    # A needle into the sacral ala and cement there is sacroplasty (rule 9).
+                    finding.technique = "sacroplasty"
+                else:
+                    # Counting levels "from the sacrum" names a landmark; only sacroplasty treats it.
+                    finding.status = "mentioned"
             elif notes.instrumented and not any(e.label in _WORK for e in notes.evidence):
                 # Needles docked on a pedicle, then a screw placed through it: instrumented, not augmented.
                 finding.status = "mentioned"
-            elif any_described and not notes.described:
+            elif any_described and not notes.described and not (notes.level == SACRUM and segments_described):
                 finding.status = "mentioned"
                 title_only.append(finding)
         else:
@@ -206,6 +215,7 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
     if notes.approaches:
         finding.approach = min(notes.approaches, key=lambda t: t.evidence).value
     finding.laterality = laterality({t.value for t in notes.sides}, notes.denied_sides)
+    finding.abandoned_sides = sorted(notes.abandoned_sides & {"left", "right"})
     finding.evidence = sorted(found)
 
 
@@ -229,8 +239,12 @@ def _drop_voided(notes: BodyNotes) -> None:
     def kept(technique: Technique) -> Technique | None:
         if not voided(technique.device):
             return technique
-        # A technique read from the device alone goes with it; a technique word keeps its name.
-        return None if technique.source == "device" else replace(technique, device=None)
+        if technique.source == "device":
+            return None  # read from the device alone, it goes with it
+        if technique.source == "title":
+            return replace(technique, device=None)  # the title stands, for the conflict flag
+        # "Same technique" (the level before's balloon kyphoplasty) whose device made no cavity here.
+        return replace(technique, technique="vertebroplasty", device=None)
 
     notes.devices = [d for d in notes.devices if not voided(d)]
     notes.named_devices = [d for d in notes.named_devices if not voided(d)]

@@ -165,6 +165,8 @@ class Event:
     corrections: list[Correction]
     #: Sides the sentence says were abandoned or not treated ("the left side was abandoned").
     denied_sides: tuple[str, ...] = ()
+    #: Of those, the sides attempted and abandoned (not an unticked box, not "not involved").
+    abandoned_sides: tuple[str, ...] = ()
 
 
 def _before(level: Span, volumes: list[Span]) -> int:
@@ -194,6 +196,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
     denied_devices: list[Span] = []
     unreadable: list[Evidence] = []
     denied_sides: list[str] = []
+    abandoned_sides: list[str] = []
     for ent in statement.ents:
         status = context.status(ent)
         if ent.label_ == "LEVEL":
@@ -215,6 +218,8 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
             denied_devices.append(ent)
         elif ent.label_ == "LATERALITY" and status in ("negated", "aborted") and not excluded:
             denied_sides.append(term_value(ent)[0])
+            if status == "aborted":
+                abandoned_sides.append(term_value(ent)[0])
     cement = any(e.label_ == "CEMENT" and not context.status(e) for e in statement.ents)
     if excluded:
         return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices, [], [])
@@ -281,4 +286,5 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         unreadable,
         corrected,
         tuple(denied_sides),
+        tuple(abandoned_sides),
     )

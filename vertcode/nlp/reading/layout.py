@@ -271,5 +271,8 @@ def _field_name_end(first: Token) -> int | None:
 
 def _drop_field_names(colon: int, ents: list[Span]) -> list[Span]:
     """A templated field's name is not a statement: "Cavity creation device: [x] None"; the
-    names in FIELD_NAMES_KEPT are."""
-    return [e for e in ents if e.start >= colon or e.label_ in FIELD_NAMES_KEPT]
+    names in FIELD_NAMES_KEPT are, and so is a level that is the whole name ("T ten: bilateral
+    access ...", dictated)."""
+    return [
+        e for e in ents if e.start >= colon or e.label_ in FIELD_NAMES_KEPT or (e.label_ == "LEVEL" and e.end == colon)
+    ]

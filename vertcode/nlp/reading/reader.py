@@ -129,8 +129,19 @@ class _Reader:
         """ "- Index level confirmed ... - Bipedicular access, trocars ... - PMMA 6 mL": work that
         named no level, in a note that names none treated but refers to "the index level", was
         done at the level the reference resolves to."""
-        if not (self.referenced and self.unplaced) or any(b.status() == "treated" for b in self.bodies.values()):
+        if not self.unplaced or any(b.status() == "treated" for b in self.bodies.values()):
             return
+        if not self.referenced:
+            # "Diagnosis: T9 fracture ... 2. Bilateral transpedicular approach ... 4. PMMA": the
+            # steps name no level, the note names one.
+            named = [b for b in self.bodies.values() if b.status() == "mentioned" and not b.instrumented]
+            if len(named) > 1:
+                named = [b for b in named if b.level != SACRUM]
+            if len(named) != 1:
+                return
+            mention = named[0].first_mention
+            assert mention is not None, "a body exists because a mention named it"
+            self.referenced = ([named[0].level], mention)
         self.current_levels, reference = self.referenced
         for level in self.current_levels:
             self.body(level).pending = [reference]  # the work that follows treats it
@@ -188,10 +199,12 @@ class _Reader:
         for level in [level for _, named in event.levels for level in named] or self.current_levels:
             body = self.body(level)
             body.denied_sides.update(event.denied_sides)
+            body.abandoned_sides.update(event.abandoned_sides)
             # "The bone tamp was withdrawn without being inflated": it made no cavity at this level.
             body.voided += [(term_value(e)[0], e.start_char) for e in event.denied_devices]
         self.extraction.stopped.extend(evidence(e) for e in event.stopped)
-        if not event.levels and not event.mentions and self.context.cement_withheld(event.statement.ents):
+        sided = any(e.label_ == "LATERALITY" for e in event.statement.ents)  # "on the left": that side's
+        if not event.levels and not event.mentions and not sided and self.context.cement_withheld(event.statement.ents):
             # "No cement was injected." ends the treatment of the levels in hand.
             withheld = next(e for e in event.statement.ents if e.label_ == "CEMENT")
             for level in self.current_levels:
