@@ -165,3 +165,13 @@ def test_in_a_real_browser(tmp_path_factory, code):
     shot = folder / "seed-04.png"
     chromium(f"--screenshot={shot}", "--window-size=1400,900", pages["seed-04"].as_uri())
     assert shot.stat().st_size > 10_000, "screenshot kept as an artifact beside the pages"
+
+
+def test_the_page_and_the_index_say_the_disposition_and_its_reasons(tmp_path, code):
+    review = code(SEED4, "seed-04.txt")
+    assert '<p class="disposition review"><b>review</b>: cross-region-primary</p>' in render_note(review, SEED4)
+    plain = "Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n"
+    auto = code(plain, "t7.txt")
+    assert '<p class="disposition auto"><b>auto</b>: nothing in the note is unexplained</p>' in render_note(auto, plain)
+    index = render_index([review.to_dict(), auto.to_dict()], tmp_path)
+    assert '<td data-sort="review">review</td>' in index and '<td data-sort="auto">auto</td>' in index
