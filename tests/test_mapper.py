@@ -238,8 +238,12 @@ def test_biopsy_of_a_treated_level_is_included():
     assert codes == {"22513": 1} and flags == set()
 
 
-def test_biopsy_alone_is_not_coded_here():
-    assert run(biopsies=[(Evidence(0, 6, "biopsy", "BIOPSY"), ("L3",))])[:2] == ({}, set())
+def test_a_biopsy_when_no_level_was_treated_is_coded_without_xs_and_flagged():
+    # A biopsy done, the augmentation not ("T6 biopsied, then the procedure was stopped"): 20225
+    # alone needs no XS, and a coder confirms it.
+    codes, flags, lines = run(biopsies=[(Evidence(0, 6, "biopsy", "BIOPSY"), ("L3",))])
+    assert (codes, flags) == ({"20225": 1}, {"biopsy-other-level"})
+    assert lines[0].modifiers == [] and lines[0].review
 
 
 # Rule 12: moderate sedation.

@@ -466,3 +466,53 @@ def test_a_transoral_incision_is_no_open_operation(code):
         "wall into C2; a balloon inflated to make a cavity; 2 mL PMMA injected.\n"
     )
     assert codes(code(text)) == {"22899": 1}
+
+
+# -- found by the blind batch b13-final2 ----------------------------------------------------
+
+
+def test_dot_leader_fields_are_read_line_by_line(code):
+    text = (
+        "TECHNIQUE\nL3 access ........ 10G trocars\nL3 cavity creation ........ inflatable bone tamps x2\n"
+        "L3 cement ........ PMMA 5 mL\nL5 access ........ 11G bone biopsy needle\nL5 biopsy ........ 3 cores\n"
+        "L5 cement ........ none\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1, "20225": 1}
+
+
+def test_a_biopsy_when_the_procedure_was_stopped_is_coded(code):
+    text = (
+        "Procedure performed: T6 bone biopsy. Vertebroplasty not performed.\nTechnique: a bone biopsy needle into "
+        "T6; three cores obtained. The patient desaturated and the procedure was terminated before any cement.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"20225": 1}
+    assert result.codes[0].modifiers == []
+    assert "biopsy-other-level" in kinds(result)
+
+
+def test_a_terminated_procedure_ends_the_level_it_names(code):
+    text = (
+        "L1: trocars, balloons inflated, PMMA 2.5 mL per side.\nL2: cannulas placed and balloons inflated. The "
+        "L2 cannulas were withdrawn and the procedure was terminated. No cement was placed in L2.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "aborted-level" in kinds(result)
+
+
+def test_ordinal_region_labels_are_levels(code):
+    text = (
+        "Procedure:\nEighth thoracic: 11G needle, PMMA 2 mL injected through the needle.\n"
+        "Tenth thoracic: 11G needle, PMMA 2.5 mL injected.\n"
+    )
+    assert codes(code(text)) == {"22510": 1, "22512": 1}
+
+
+def test_a_misheard_not_voids_the_device(code):
+    text = (
+        "L1: a working cannula placed; the balloon was knot deployed. The PMMA was delivered directly through "
+        "the cannula, 3 cc.\n"
+    )
+    assert codes(code(text)) == {"22511": 1}

@@ -137,6 +137,9 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                     extraction.unplaced,
                 )
             )
+        # A biopsy done when no level was treated ("T6 biopsied, then the procedure was stopped").
+        codes, biopsy_flags = services.other_biopsies([], extraction, descriptions)
+        flags += biopsy_flags
         if not flags:
             _flag_uncoded_work(extraction, flags)
         return codes, flags

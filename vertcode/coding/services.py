@@ -38,8 +38,6 @@ def other_biopsies(
     levels = {f.level for f in treated}
     if any(f.level == SACRUM or f.technique == "sacroplasty" for f in treated):
         levels |= {SACRUM, *(f"S{n}" for n in range(1, 6))}
-    if not levels:
-        return [], []
     others: dict[str, list[Evidence]] = {}
     for ev, named in extraction.biopsies:
         for level in named:
@@ -48,23 +46,24 @@ def other_biopsies(
     if not others:
         return [], []
     evidence = sorted({ev for evs in others.values() for ev in evs})
+    # XS marks a distinct site beside the treated levels; a biopsy alone needs none.
     line = CodeLine(
         code="20225",
         units=len(others),
         levels=list(others),
         description=descriptions["20225"],
         rationale=(
-            f"Bone biopsy of {join(others)}, a level not treated this session, is reported "
-            "separately (rule 11), with modifier XS as a distinct site."
+            f"Bone biopsy of {join(others)}, a level not treated this session, is reported separately (rule 11)"
+            + (", with modifier XS as a distinct site." if treated else ".")
         ),
-        modifiers=["XS"],
+        modifiers=["XS"] if treated else [],
         review=True,
         evidence=evidence,
     )
     flag = Flag(
         "biopsy-other-level",
-        f"Bone biopsy of {join(others)}, which was not augmented this session: 20225-XS suggested; "
-        "confirm the site and that it was a separate needle pass.",
+        f"Bone biopsy of {join(others)}, which was not augmented this session: 20225{'-XS' if treated else ''} "
+        "suggested; confirm the site and that it was a separate needle pass.",
         evidence,
     )
     return [line], [flag]

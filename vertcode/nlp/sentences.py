@@ -4,6 +4,8 @@ medspaCy's PyRuSH splitter is the slowest part of `medspacy.load()`; these rules
 operative notes and cost one pass over the tokens.
 """
 
+import re
+
 import numpy
 from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
@@ -127,6 +129,16 @@ def table_row(doc: Doc, token: Token) -> bool:
     return text.count("|", token.idx, len(text) if end < 0 else end) >= 2
 
 
+_LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")
+
+
+def leader_field(doc: Doc, token: Token) -> bool:
+    """The line starting at `token` is a field with a dot leader ("L5 cement ........ none")."""
+    text = note_text(doc)
+    end = text.find("\n", token.idx)
+    return _LEADER.search(text, token.idx, len(text) if end < 0 else end) is not None
+
+
 def _line_item_follows(newline: Token) -> bool:
     """A numbered or bulleted item, a table row, an ALL-CAPS heading word or a field label starts
     the next line."""
@@ -135,7 +147,7 @@ def _line_item_follows(newline: Token) -> bool:
         return False
     token = doc[newline.i + 1]
     text = token.text
-    if text in _BULLETS or _numbered(token) or table_row(doc, token):
+    if text in _BULLETS or _numbered(token) or table_row(doc, token) or leader_field(doc, token):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True

@@ -203,15 +203,22 @@ class _Reader:
             # "The bone tamp was withdrawn without being inflated": it made no cavity at this level.
             body.voided += [(term_value(e)[0], e.start_char) for e in event.denied_devices]
         self.extraction.stopped.extend(evidence(e) for e in event.stopped)
-        sided = any(e.label_ == "LATERALITY" for e in event.statement.ents)  # "on the left": that side's
-        if not event.levels and not event.mentions and not sided and self.context.cement_withheld(event.statement.ents):
+        sides = [term_value(e)[0] for e in event.statement.ents if e.label_ == "LATERALITY"]
+        if sides and not event.levels and self.context.cement_withheld(event.statement.ents):
+            # "No cement was injected on the left": that side was not treated.
+            for level in self.current_levels:
+                self.body(level).denied_sides.update(sides)
+        if not event.levels and not event.mentions and not sides and self.context.cement_withheld(event.statement.ents):
             # "No cement was injected." ends the treatment of the levels in hand.
             withheld = next(e for e in event.statement.ents if e.label_ == "CEMENT")
             for level in self.current_levels:
                 self.body(level).mention(evidence(withheld), "aborted")
         if event.stopped:
-            # "The procedure was terminated": the levels in hand were not treated.
-            for level in self.current_levels:
+            # "The procedure was terminated": the levels in hand were not treated; "the L2 cannulas
+            # were withdrawn and the procedure was terminated" names them.
+            # An unticked "[ ] L3" beside "the procedure was cancelled" was never begun.
+            named = [level for m in event.mentions if m.status in ("aborted", "mentioned") for level in m.levels]
+            for level in named if event.mentions else self.current_levels:
                 self.body(level).mention(evidence(event.stopped[0]), "aborted")
         self.update_technique(event)
 
@@ -290,6 +297,7 @@ class _Reader:
                 if not event.indicators:
                     notes.mention(ev, "mentioned")
                     notes.pending = [ev]
+                    _attach_details(notes, live)  # "a biopsy needle into the right sacral ala": its side
                     continue
                 notes.mention(ev, "treated")
                 notes.pending = []
