@@ -516,3 +516,32 @@ def test_a_misheard_not_voids_the_device(code):
         "the cannula, 3 cc.\n"
     )
     assert codes(code(text)) == {"22511": 1}
+
+
+# -- found by the blind batch b13-close -----------------------------------------------------
+
+
+def test_an_open_exposure_before_screw_cement_is_an_open_operation(code):
+    text = (
+        "Description: Midline skin incision, subperiosteal exposure L3-L5. Pedicles of L3 and L4 cannulated. "
+        "Fenestrated screws placed; PMMA injected through each screw, 1.5 mL. Bilateral laminotomy L3-L4.\n"
+    )
+    result = code(text)
+    assert codes(result) == {}
+    assert "open-procedure" in kinds(result)
+
+
+def test_post_procedure_imaging_is_a_finding(code):
+    text = (
+        "T12: tamps inflated, then abandoned: NO cement was injected at T12. L1: balloons inflated, PMMA 3 mL.\n"
+        "Post-procedure CT T11-L2: L1 cement well contained.\n"
+    )
+    assert codes(code(text)) == {"22514": 1}
+
+
+def test_a_sacral_segment_named_with_the_ala_is_the_sacrum(code):
+    text = (
+        "Sacroplasty: 11 G needles into the right and left sacral alae at S1, lateral to the S1 foramina; PMMA "
+        "3 mL each side.\nL5: needles into L5, PMMA 2 mL through the needles, no cavity creation.\n"
+    )
+    assert codes(code(text)) == {"0201T": 1, "22511": 1}

@@ -234,6 +234,11 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # The wrong level is named only to be corrected: it is not in hand.
         wrong_names = {level for c in corrected for level in c.wrong}
         levels = [(ent, named) for ent, named in levels if not set(named) <= wrong_names]
+    if any(SACRUM in named for _, named in levels):
+        # "Needles into the sacral alae at S1": the segment is where in the sacrum, not a body.
+        segments = [(ent, named) for ent, named in levels if all(n[0] == "S" and n != SACRUM for n in named)]
+        mentions += [Mention(evidence(ent), named, "mentioned", False, []) for ent, named in segments]
+        levels = [pair for pair in levels if pair not in segments]
     if not any(level.startswith("S") for _, named in levels for level in named):
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
         levels += [(e, [SACRUM]) for e in live if e.label_ == "TECHNIQUE" and term_value(e)[0] == "sacroplasty"][:1]
