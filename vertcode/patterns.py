@@ -99,8 +99,8 @@ class Patterns:
     levels: tuple[dict, ...]
     context_rules: tuple[dict, ...]
     sections: tuple[dict, ...]
-    encounter: dict[str, list[str]]
-    corrections: dict[str, list[str]]
+    encounter: dict[str, list[dict]]
+    corrections: dict[str, list[dict]]
     descriptions: dict[str, str]
 
 
@@ -266,19 +266,25 @@ ENCOUNTER_KEYS = ("procedure", "visit", "copied_start", "copied_end")
 CORRECTION_KEYS = ("right_first", "right_last")
 
 
-def _load_regex_lists(path: Path, keys: tuple[str, ...]) -> dict[str, list[str]]:
-    """A file of named lists of regular expressions, with the "source" they come from."""
+def _load_regex_lists(path: Path, keys: tuple[str, ...]) -> dict[str, list[dict]]:
+    """A file of named lists of regular expressions, with the "source" they come from. Each item
+    is a regex, or {"regex", "requires": [words]}; either way it loads as {"regex", "requires"}."""
     data = _read_json(path)
     if not isinstance(data, dict):
         raise PatternError(f'{path}: expected an object with "source" and {", ".join(map(repr, keys))}')
     _require(str(path), data, {"source", *keys}, {"source", *keys})
-    rules: dict[str, list[str]] = {}
+    rules: dict[str, list[dict]] = {}
     for key in keys:
         if not isinstance(data[key], list) or not data[key]:
             raise PatternError(f"{path}: {key!r} must be a non-empty list of regular expressions")
-        for index, regex in enumerate(data[key]):
-            _check_regex(f"{path}: {key}[{index}]", regex)
-        rules[key] = list(data[key])
+        rules[key] = []
+        for index, item in enumerate(data[key]):
+            where = f"{path}: {key}[{index}]"
+            row = item if isinstance(item, dict) else {"regex": item}
+            _require(where, row, {"regex", "requires"}, {"regex"})
+            _check_regex(where, row["regex"])
+            _check_requires(where, row)
+            rules[key].append({"regex": row["regex"], "requires": row.get("requires", [])})
     return rules
 
 

@@ -24,8 +24,8 @@ class FindingsBuilder:
         nlp: Language,
         name: str = "vertcode_findings",
         *,
-        encounter: dict[str, list[str]],
-        corrections: dict[str, list[str]],
+        encounter: dict[str, list[dict]],
+        corrections: dict[str, list[dict]],
     ):
         self.name = name
         self.rules = ReadingRules(EncounterRules(encounter), Corrections(corrections))

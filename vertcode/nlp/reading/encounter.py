@@ -41,13 +41,13 @@ class Encounter:
 class EncounterRules:
     """The compiled line rules of patterns/encounter.json.
 
-    The rules of each kind are one alternation, so a note's text is scanned once per kind, not
-    once per rule (each scan of Python's `re` costs about 0.1 ms on a note).
+    A scan of Python's `re` over a note costs about 0.1 ms; a rule whose "requires" words are
+    all missing from the note is not scanned, and each rule stops at its first match.
     """
 
-    def __init__(self, rules: dict[str, list[str]]):
-        def compiled(key: str) -> re.Pattern:
-            return re.compile("|".join(f"(?P<r{i}>{regex})" for i, regex in enumerate(rules.get(key, []))), re.I | re.M)
+    def __init__(self, rules: dict[str, list[dict]]):
+        def compiled(key: str) -> list[tuple[re.Pattern, tuple[str, ...]]]:
+            return [(re.compile(r["regex"], re.I | re.M), tuple(r["requires"])) for r in rules.get(key, [])]
 
         self.signals = compiled("procedure")
         self.visits = compiled("visit")
@@ -55,36 +55,44 @@ class EncounterRules:
         self.copied_end = compiled("copied_end")
 
     def read(self, text: str) -> Encounter:
-        copied, titles = self._copies(text)
+        lower = text.lower()
+        copied, titles = self._copies(text, lower)
 
-        def found(rules: re.Pattern, label: str) -> list[Evidence]:
-            signals, cited = [], set()
-            for match in rules.finditer(text):
+        def found(rules: list[tuple[re.Pattern, tuple[str, ...]]], label: str) -> list[Evidence]:
+            signals = []
+            for rule in _runnable(rules, lower):
                 # One citation a rule is enough; a signal inside an earlier note copied in is that note's.
-                if (
-                    match.lastgroup not in cited
-                    and match.group().strip()
-                    and not any(s <= match.start() < e for s, e in copied)
-                ):
-                    cited.add(match.lastgroup)
-                    signals.append(Evidence(match.start(), match.end(), match.group(), label))
-            return signals
+                for match in rule.finditer(text):
+                    if match.group().strip() and not any(s <= match.start() < e for s, e in copied):
+                        signals.append(Evidence(match.start(), match.end(), match.group(), label))
+                        break
+            return sorted(signals)
 
         return Encounter(found(self.signals, "PROCEDURE_NOTE"), found(self.visits, "VISIT_NOTE"), copied, titles)
 
-    def _copies(self, text: str) -> tuple[list[tuple[int, int]], list[Evidence]]:
+    def _copies(self, text: str, lower: str) -> tuple[list[tuple[int, int]], list[Evidence]]:
         copied: list[tuple[int, int]] = []
         titles: list[Evidence] = []
         position = 0
         while True:
-            opening = self.copied_start.search(text, position)
+            opening = _first(self.copied_start, text, lower, position)
             if opening is None:
                 return copied, titles
             line_start = text.rfind("\n", 0, opening.start()) + 1
             line_end = text.find("\n", opening.end())
             line_end = len(text) if line_end < 0 else line_end
-            closing = self.copied_end.search(text, line_end)
+            closing = _first(self.copied_end, text, lower, line_end)
             end = closing.end() if closing else len(text)
             copied.append((line_start, end))
             titles.append(Evidence(line_start, line_end, text[line_start:line_end], "EARLIER_NOTE"))
             position = end
+
+
+def _runnable(rules: list[tuple[re.Pattern, tuple[str, ...]]], lower: str) -> list[re.Pattern]:
+    return [rule for rule, requires in rules if not requires or any(w in lower for w in requires)]
+
+
+def _first(rules, text: str, lower: str, position: int) -> re.Match | None:
+    """The earliest match of any of `rules` from `position`."""
+    matches = [m for rule in _runnable(rules, lower) if (m := rule.search(text, position))]
+    return min(matches, key=lambda m: m.start(), default=None)

@@ -120,9 +120,9 @@ class Corrections:
     """The compiled rules of patterns/corrections.json: the words between two levels that
     correct one by the other."""
 
-    def __init__(self, rules: dict[str, list[str]]):
-        self.right_first = [re.compile(r, re.I) for r in rules.get("right_first", [])]
-        self.right_last = [re.compile(r, re.I) for r in rules.get("right_last", [])]
+    def __init__(self, rules: dict[str, list[dict]]):
+        self.right_first = [re.compile(r["regex"], re.I) for r in rules.get("right_first", [])]
+        self.right_last = [re.compile(r["regex"], re.I) for r in rules.get("right_last", [])]
 
     def find(self, levels: list[tuple[Span, list[str]]], text: str) -> list[tuple[int, int]]:
         """(wrong, right) indices into `levels` of each correction in a sentence."""
