@@ -210,3 +210,21 @@ def test_the_table_and_csv_say_the_disposition_and_its_reasons():
         ("22513", "review", "cross-region-primary"),
         ("22515", "review", "cross-region-primary"),
     }
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "=HYPERLINK(1).txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
+    rows = list(csv.reader(io.StringIO(invoke("code", "=HYPERLINK(1).txt", "-f", "csv").stdout)))
+    assert rows[1][0] == "'=HYPERLINK(1).txt" and rows[1][2] == "22510"
+    rows = list(csv.reader(io.StringIO(invoke("code", "-", "-f", "csv", input="Clinic visit.").stdout)))
+    assert rows[1][0] == "'-"
+
+
+def test_an_infinite_id_is_written_as_valid_json(tmp_path):
+    table = tmp_path / "notes.jsonl"
+    table.write_text('{"id": 1e999, "text": "Vertebroplasty T7 with 3 mL PMMA through a needle."}\n')
+    out = tmp_path / "out.jsonl"
+    result = invoke("batch", str(table), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["id"] == "inf"

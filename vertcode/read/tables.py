@@ -94,9 +94,14 @@ def _require_columns(path: Path, names, *columns: str) -> None:
 
 
 def _plain(value):
-    """An id as JSON can write it: numbers and strings kept, anything else as text."""
+    """An id as JSON can write it: numbers and strings kept, anything else as text; JSON has no
+    infinity, so an infinite float is written as the text "inf" or "-inf"."""
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, float):
-        return None if value != value else (int(value) if value.is_integer() else value)
+        if value != value:
+            return None
+        if value in (float("inf"), float("-inf")):
+            return str(value)
+        return int(value) if value.is_integer() else value
     return str(value)

@@ -80,7 +80,7 @@ def write_fhir(results: list[NoteResult], stream: TextIO) -> None:
             ],
         }
     )
-    json.dump(resource, stream, ensure_ascii=False, indent=2)
+    json.dump(resource, stream, ensure_ascii=False, indent=2, allow_nan=False)
     stream.write("\n")
 
 

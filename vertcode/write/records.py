@@ -25,13 +25,13 @@ CSV_COLUMNS = (
 
 
 def to_json_line(result: NoteResult) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False)
+    return json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False)
 
 
 def write_json(results: list[NoteResult], stream: TextIO) -> None:
     """One object for one note, a list for several."""
     data = [r.to_dict() for r in results]
-    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2)
+    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2, allow_nan=False)
     stream.write("\n")
 
 
@@ -40,10 +40,23 @@ def write_jsonl(results: Iterable[NoteResult], stream: TextIO) -> None:
         stream.write(to_json_line(result) + "\n")
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): a name such as "=cmd|'/c'"
+# is written with a leading apostrophe, which spreadsheets show and do not evaluate.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _SafeWriter:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row) -> None:
+        self.writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in row])
+
+
 def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
     """One row per code line, with the note's disposition and the kinds of its flags (the
     reasons for review); a note with no code still gets a row, so nothing goes missing."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = _SafeWriter(csv.writer(stream, lineterminator="\n"))
     writer.writerow(CSV_COLUMNS)
     for result in results:
         errors = "; ".join(result.errors)
@@ -91,4 +104,4 @@ def to_mdace(result: NoteResult) -> dict:
 
 def write_mdace(results: Iterable[NoteResult], stream: TextIO) -> None:
     for result in results:
-        stream.write(json.dumps(to_mdace(result), ensure_ascii=False) + "\n")
+        stream.write(json.dumps(to_mdace(result), ensure_ascii=False, allow_nan=False) + "\n")
