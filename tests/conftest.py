@@ -18,3 +18,13 @@ def coder():
 def code(coder):
     """Code a text and return the result."""
     return lambda text, name="-": coder.code_text(text, name)
+
+
+def codes(result):
+    """{code: units} of a result, as gold is written."""
+    return result.code_units()
+
+
+def kinds(result):
+    """The kinds of a result's flags, sorted."""
+    return sorted(f.kind for f in result.flags)

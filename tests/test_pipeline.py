@@ -2,11 +2,7 @@
 
 import pytest
 
-from conftest import NOTES
-
-
-def codes(result):
-    return result.code_units()
+from conftest import NOTES, codes
 
 
 def statuses(result):

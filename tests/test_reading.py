@@ -4,15 +4,7 @@ import pytest
 
 from vertcode.run.evaluate import load_gold
 
-from conftest import CORPUS
-
-
-def codes(result):
-    return result.code_units()
-
-
-def kinds(result):
-    return sorted(f.kind for f in result.flags)
+from conftest import CORPUS, codes, kinds
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,7 @@ disposition a coder would see, and the spans that decide them."""
 
 import pytest
 
-from vertcode.levels import parse
-
-
-def codes(result):
-    return result.code_units()
-
-
-def kinds(result):
-    return sorted(f.kind for f in result.flags)
+from conftest import codes, kinds
 
 
 def cited(result, kind):
@@ -107,29 +99,6 @@ def test_an_addendum_renaming_the_technique_recodes_the_level(code):
 
 
 # -- level notations ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text, levels",
-    [
-        ("Th12", ["T12"]),
-        ("TH 7", ["T7"]),
-        ("D12", ["T12"]),
-        ("Th11/12", ["T11", "T12"]),
-        ("D11-L1", ["T11", "T12", "L1"]),
-        ("tee twelve", ["T12"]),
-        ("tee 8", ["T8"]),
-        ("el one", ["L1"]),
-        ("T-twelve", ["T12"]),
-        ("L-one", ["L1"]),
-        ("C-two", ["C2"]),
-        ("L. 2", ["L2"]),
-        ("tee eleven through el one", ["T11", "T12", "L1"]),
-        ("S1 ala", ["sacrum"]),
-    ],
-)
-def test_dictated_and_european_levels_are_read(text, levels):
-    assert parse(text) == levels
 
 
 @pytest.mark.parametrize(
@@ -309,21 +278,6 @@ def test_open_surgery_after_the_cement_leaves_the_vertebroplasty(code):
 
 
 # -- found by the post-work blind batch -----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text, levels",
-    [
-        ("BWK 12", ["T12"]),
-        ("LWK 1", ["L1"]),
-        ("lumbar three", ["L3"]),
-        ("thoracic 12", ["T12"]),
-        ("T. nine", ["T9"]),
-        ("L for", ["L4"]),
-    ],
-)
-def test_german_spelled_out_and_misheard_levels(text, levels):
-    assert parse(text) == levels
 
 
 def test_a_title_word_inside_a_sentence_opens_no_section(code):
