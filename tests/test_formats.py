@@ -3,6 +3,7 @@
 import base64
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -211,3 +212,43 @@ def test_batch_over_a_folder_of_every_format(tmp_path):
     for line in lines:
         assert {c["code"]: c["units"] for c in line["codes"]} == EXPECTED, line["note"]
     assert sorted(line["extractor"] for line in lines) == ["docx", "fhir+text", "hl7", "html", "pdf", "rtf", "text"]
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        (
+            "bundle.json",
+            b'{"resourceType": "Bundle", "entry": ["x", "y"]}',
+            "not a readable fhir file (AttributeError)",
+        ),
+        (
+            "nested.json",
+            b'{"resourceType": "DocumentReference", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+            "not a readable fhir file (RecursionError)",
+        ),
+        ("bad.rtf", b"{\\rtf1 \\u99999999 text}", "not a readable rtf file (ValueError)"),
+    ],
+)
+def test_a_malformed_document_is_that_files_error_never_a_traceback(tmp_path, name, data, reason):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(NoteError) as error:
+        read_notes(NoteSource(name, tmp_path / name))
+    assert error.value.reason == reason
+
+
+def test_a_batch_over_malformed_documents_codes_the_good_notes(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a-bundle.json").write_bytes(b'{"resourceType": "Bundle", "entry": ["x"]}')
+    (notes / "b-good.txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
+    (notes / "c-bad.rtf").write_bytes(b"{\\rtf1 \\u99999999 text}")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(notes), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(Path(r["note"]).name, r["codes"] != [], r["errors"]) for r in lines] == [
+        ("a-bundle.json", False, ["not a readable fhir file (AttributeError)"]),
+        ("b-good.txt", True, []),
+        ("c-bad.rtf", False, ["not a readable rtf file (ValueError)"]),
+    ]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from vertcode.read.formats import EXTENSIONS, documents
+from vertcode.read.formats import EXTENSIONS, documents, sniff
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
 
 
@@ -31,7 +31,14 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
         return [Note(source.name, source.text, hashlib.sha256(data).hexdigest(), "text", source.id)]
     data = _read_bytes(source, max_bytes)
     sha256 = hashlib.sha256(data).hexdigest()
-    found = documents(data, source.name)
+    try:
+        found = documents(data, source.name)
+    except NoteError:
+        raise
+    except Exception as exc:  # a library's failure on one malformed file is that file's error
+        # (A Bundle whose entries are strings, JSON nested past the recursion limit, RTF \u99999999,
+        # markup the HTML parser rejects.) The type, not the message, which may quote the note.
+        raise NoteError(source.name, f"not a readable {sniff(data, source.name)} file ({type(exc).__name__})") from None
     if len(found) == 1 and found[0].id is None:
         return [Note(source.name, found[0].text, sha256, found[0].extractor)]
     return [
