@@ -228,3 +228,21 @@ def test_an_infinite_id_is_written_as_valid_json(tmp_path):
     result = invoke("batch", str(table), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["id"] == "inf"
+
+
+def test_an_output_that_cannot_be_written_fails_before_any_note_is_coded(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Vertebroplasty T7 with 3 mL PMMA through a needle.\n")
+    result = invoke("batch", str(notes), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"vertcode: {tmp_path}: is a folder; --out names the JSON lines file to write" in result.stderr
+    assert "notes," not in result.stderr  # nothing was coded
+
+
+def test_a_file_name_with_a_newline_cannot_fake_a_line_on_the_terminal(tmp_path):
+    name = tmp_path / "evil\n3 notes, 0 errors -> ok.txt"
+    result = invoke("code", str(name))
+    assert result.exit_code == 1
+    assert "evil\\n3 notes, 0 errors -> ok.txt: no such file" in result.stderr
+    assert "\n3 notes" not in result.stderr

@@ -6,6 +6,7 @@ reported, the others are still coded); 2 usage error (bad option, missing folder
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -15,6 +16,7 @@ from typing import Annotated
 import typer
 
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.write.table import printable as _printable
 
 app = typer.Typer(
     add_completion=False,
@@ -49,8 +51,22 @@ VerboseOption = Annotated[
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    typer.echo(f"vertcode: {message}", err=True)
+    typer.echo(f"vertcode: {_printable(message)}", err=True)
     raise typer.Exit(code)
+
+
+def _check_output(out: Path) -> None:
+    """Fail before coding anything when OUT cannot be written: a folder, or a folder that is
+    missing and cannot be made, or one without write permission."""
+    if out.is_dir():
+        _fail(f"{out}: is a folder; --out names the JSON lines file to write")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"{parent}: cannot create the folder for --out ({exc.strerror or exc})")
+    if not os.access(parent, os.W_OK):
+        _fail(f"{parent}: no permission to write --out there")
 
 
 def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False):
@@ -88,7 +104,7 @@ def code(
     writer(results, sys.stdout)
     failed = [r for r in results if r.errors]
     for result in failed:
-        typer.echo(f"vertcode: {result.note}: {'; '.join(result.errors)}", err=True)
+        typer.echo(f"vertcode: {_printable(result.note)}: {'; '.join(result.errors)}", err=True)
     raise typer.Exit(EXIT_NOTE_FAILED if failed else EXIT_OK)
 
 
@@ -131,6 +147,7 @@ def batch(
     from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
     from vertcode.run.batch import default_jobs, run_batch
 
+    _check_output(out)
     try:
         if source.is_dir():
             sources = list(find_notes(source, pattern))
@@ -151,7 +168,7 @@ def batch(
             on_result=lambda coded: advance(),
         )
     for note, reason in summary.failed:
-        typer.echo(f"vertcode: {note}: {reason}", err=True)
+        typer.echo(f"vertcode: {_printable(note)}: {reason}", err=True)
     typer.echo(
         f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, {summary.errors} errors -> {out}",
         err=True,

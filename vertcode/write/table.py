@@ -35,6 +35,12 @@ def _evidence_summary(evidence: list[Evidence]) -> str:
     return text
 
 
+def printable(text: str) -> str:
+    """Text as a terminal should show it: a newline or escape sequence in a file name is written
+    as \\n or \\x1b, so it can neither fake a summary line nor drive the terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
     """A table of code lines per note with the evidence text, and the flags beneath it."""
     from rich.console import Console
@@ -45,7 +51,7 @@ def write_table(results: Iterable[NoteResult], stream: TextIO) -> None:
     for result in results:
         reasons = ", ".join(dict.fromkeys(f.kind for f in result.flags)) or ("error" if result.errors else "")
         disposition = f"review: {reasons}" if result.disposition == "review" else "auto"
-        console.print(f"[bold]{escape(result.note)}[/bold]  {escape(disposition)}")
+        console.print(f"[bold]{escape(printable(result.note))}[/bold]  {escape(disposition)}")
         for error in result.errors:
             console.print(f"  [red]error:[/red] {escape(error)}")
         if result.codes:
