@@ -246,3 +246,19 @@ def test_a_file_name_with_a_newline_cannot_fake_a_line_on_the_terminal(tmp_path)
     assert result.exit_code == 1
     assert "evil\\n3 notes, 0 errors -> ok.txt: no such file" in result.stderr
     assert "\n3 notes" not in result.stderr
+
+
+def test_a_batch_never_reads_its_own_pages_and_results_as_notes(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Vertebroplasty T7 with 3 mL PMMA through a needle.\n")
+    (notes / "b.txt").write_text("Clinic visit, back pain.\n")
+    out = notes / "results.json"  # a name that reads like a FHIR note
+    for _ in range(2):
+        result = invoke("batch", str(notes), "--out", str(out), "--html-dir", str(notes / "pages"))
+        assert result.exit_code == 0, result.output
+        assert "2 notes," in result.stderr
+    assert [json.loads(line)["note"] for line in out.read_text().splitlines()] == [
+        str(notes / "a.txt"),
+        str(notes / "b.txt"),
+    ]

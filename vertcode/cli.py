@@ -150,7 +150,8 @@ def batch(
     _check_output(out)
     try:
         if source.is_dir():
-            sources = list(find_notes(source, pattern))
+            own = [out, out.with_name(out.name + ".part"), *([html_dir] if html_dir else [])]
+            sources = list(find_notes(source, pattern, exclude=own))
         elif source.suffix.lower() in TABLE_SUFFIXES and source.is_file():
             sources = list(read_table(source, id_column=id_column, text_column=text_column))
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from vertcode.read.formats import EXTENSIONS, documents, sniff
@@ -82,20 +82,24 @@ def source_sha256(source: NoteSource) -> str | None:
         return None
 
 
-def find_notes(directory: Path, pattern: str | None = None) -> Iterator[NoteSource]:
+def find_notes(directory: Path, pattern: str | None = None, exclude: Iterable[Path] = ()) -> Iterator[NoteSource]:
     """Every note file below `directory`, recursively, in a stable order: the files matching
     `pattern`, or by default every extension vertcode reads (vertcode.read.formats.EXTENSIONS).
 
     Symbolic links to directories are not followed, so a link loop cannot recurse forever;
     anything matching that is not a readable file is still yielded and reported when read.
+    Nothing at or below the `exclude` paths is yielded: a batch's own output and review pages
+    inside the folder it reads are never notes.
     """
+    excluded = {p.resolve() for p in exclude}
 
     def wanted(name: str) -> bool:
         return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
 
     for root, dirs, files in os.walk(directory, followlinks=False):
-        dirs.sort()
         root_path = Path(root)
+        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() not in excluded)
         for name in sorted({n for n in set(files) | set(dirs) if wanted(n)}):
             path = root_path / name
-            yield NoteSource(str(path), path)
+            if path.resolve() not in excluded:
+                yield NoteSource(str(path), path)
