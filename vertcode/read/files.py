@@ -91,15 +91,16 @@ def find_notes(directory: Path, pattern: str | None = None, exclude: Iterable[Pa
     Nothing at or below the `exclude` paths is yielded: a batch's own output and review pages
     inside the folder it reads are never notes.
     """
-    excluded = {p.resolve() for p in exclude}
+    # Absolute, not resolved: resolving a file would follow links, and a link loop raises.
+    excluded = {os.path.abspath(p) for p in exclude}
 
     def wanted(name: str) -> bool:
         return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
 
     for root, dirs, files in os.walk(directory, followlinks=False):
         root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() not in excluded)
+        dirs[:] = sorted(d for d in dirs if os.path.abspath(root_path / d) not in excluded)
         for name in sorted({n for n in set(files) | set(dirs) if wanted(n)}):
             path = root_path / name
-            if path.resolve() not in excluded:
+            if os.path.abspath(path) not in excluded:
                 yield NoteSource(str(path), path)
