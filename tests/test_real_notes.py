@@ -52,11 +52,23 @@ def test_an_earlier_note_pasted_below_todays_procedure_is_not_coded(code):
     assert cited(result, "earlier-note") == {"PRIOR PROCEDURE NOTE 03/02/2020 - pasted for reference"}
 
 
-def test_a_procedure_note_that_names_the_work_but_codes_nothing_says_so(code):
+def test_a_procedure_note_whose_work_names_no_level_says_so(code):
     text = "PROCEDURE NOTE\nSurgeon: B. Chan\nProcedure: Kyphoplasty.\nPrepped and draped. Cement injected.\n"
     result = code(text)
     assert codes(result) == {}
-    assert result.disposition == "review"
+    assert kinds(result) == ["no-level"]
+    assert cited(result, "no-level") == {"Kyphoplasty", "Cement"}
+
+
+def test_a_procedure_note_that_plans_the_work_and_codes_nothing_says_so(code):
+    text = (
+        "PROCEDURE NOTE\nSurgeon: B. Chan\nPlanned procedure: Balloon kyphoplasty L2.\nThe patient was "
+        "positioned prone. Local anesthetic given. The patient became unwell and was returned to the ward.\n"
+    )
+    result = code(text)
+    assert codes(result) == {}
+    assert kinds(result) == ["procedure-not-coded"]
+    assert cited(result, "procedure-not-coded") == {"Balloon kyphoplasty"}
 
 
 # -- addenda --------------------------------------------------------------------------------
