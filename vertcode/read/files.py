@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from vertcode.read.formats import EXTENSIONS, documents, sniff
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
@@ -21,9 +23,9 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
 
     NoteError, naming the source and the reason, when none can be read.
     """
+    if source.problem:
+        raise NoteError(source.name, source.problem)
     if source.row is not None:
-        if source.problem:
-            raise NoteError(source.name, source.problem)
         if source.text is None or not source.text.strip():
             raise NoteError(source.name, "no text in this row")
         data = source.text.encode("utf-8")
@@ -41,10 +43,23 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
         raise NoteError(source.name, f"not a readable {sniff(data, source.name)} file ({type(exc).__name__})") from None
     if len(found) == 1 and found[0].id is None:
         return [Note(source.name, found[0].text, sha256, found[0].extractor)]
-    return [
-        Note(f"{source.name}#{doc.id if doc.id is not None else i}", doc.text, sha256, doc.extractor, doc.id)
-        for i, doc in enumerate(found, 1)
-    ]
+    names = _unique([f"{source.name}#{doc.id if doc.id is not None else i}" for i, doc in enumerate(found, 1)])
+    return [Note(name, doc.text, sha256, doc.extractor, doc.id) for name, doc in zip(names, found, strict=True)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """The names, the second and later of a repeated one numbered ("#A1", "#A1-2"): two HL7
+    messages of one order are two notes, each with its own result line and page."""
+    given = set(names)
+    unique, used = [], set()
+    for name in names:
+        candidate, n = name, 1
+        while candidate in used or (candidate != name and candidate in given):
+            n += 1
+            candidate = f"{name}-{n}"
+        used.add(candidate)
+        unique.append(candidate)
+    return unique
 
 
 def _check_size(size: int, name: str, max_bytes: int) -> None:
@@ -54,15 +69,19 @@ def _check_size(size: int, name: str, max_bytes: int) -> None:
 
 def _read_bytes(source: NoteSource, max_bytes: int) -> bytes:
     if source.path is None:
-        data = sys.stdin.buffer.read()
-        _check_size(len(data), source.name, max_bytes)
-        return data
+        return _bounded(sys.stdin.buffer, source.name, max_bytes)
     path = source.path
     try:
-        if path.is_dir():
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
             raise NoteError(source.name, "is a directory, not a note")
-        _check_size(path.stat().st_size, source.name, max_bytes)
-        return path.read_bytes()
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO would hang the batch and a device such as /dev/zero never ends: not opened.
+            kind = _SPECIAL.get(stat.S_IFMT(status.st_mode), "special file")
+            raise NoteError(source.name, f"is a {kind}, not a note file")
+        _check_size(status.st_size, source.name, max_bytes)
+        with path.open("rb") as stream:
+            return _bounded(stream, source.name, max_bytes)
     except NoteError:
         raise
     except FileNotFoundError:
@@ -72,12 +91,37 @@ def _read_bytes(source: NoteSource, max_bytes: int) -> bytes:
         raise NoteError(source.name, exc.strerror or str(exc)) from None
 
 
+_SPECIAL = {
+    stat.S_IFIFO: "named pipe (FIFO)",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFSOCK: "socket",
+}
+
+
+def _bounded(stream: BinaryIO, name: str, max_bytes: int) -> bytes:
+    """At most `max_bytes` from `stream`; NoteError as soon as there is more (standard input,
+    and a file that grows while it is read, have no size to check first)."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise NoteError(name, f"over the {max_bytes:,}-byte limit for one note")
+    return data
+
+
 def source_sha256(source: NoteSource) -> str | None:
     """SHA-256 of a source's bytes as it is now, or None when it cannot be read."""
     if source.row is not None:
         return hashlib.sha256(source.text.encode("utf-8")).hexdigest() if source.text else None
+    if source.path is None or source.problem:
+        return None
     try:
-        return hashlib.sha256(source.path.read_bytes()).hexdigest() if source.path else None
+        if not stat.S_ISREG(source.path.stat().st_mode):
+            return None
+        digest = hashlib.sha256()
+        with source.path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
     except OSError:
         return None
 
@@ -89,7 +133,9 @@ def find_notes(directory: Path, pattern: str | None = None, exclude: Iterable[Pa
     Symbolic links to directories are not followed, so a link loop cannot recurse forever;
     anything matching that is not a readable file is still yielded and reported when read.
     Nothing at or below the `exclude` paths is yielded: a batch's own output and review pages
-    inside the folder it reads are never notes.
+    inside the folder it reads are never notes. A folder that cannot be listed (no permission,
+    a path too long for the system) is yielded as a source with its problem, so it is reported
+    with the notes, never silently left out.
     """
     # Absolute, not resolved: resolving a file would follow links, and a link loop raises.
     excluded = {os.path.abspath(p) for p in exclude}
@@ -97,10 +143,21 @@ def find_notes(directory: Path, pattern: str | None = None, exclude: Iterable[Pa
     def wanted(name: str) -> bool:
         return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
 
-    for root, dirs, files in os.walk(directory, followlinks=False):
+    unlisted: list[OSError] = []
+    for root, dirs, files in os.walk(directory, onerror=unlisted.append, followlinks=False):
+        yield from _unlisted(unlisted)
         root_path = Path(root)
         dirs[:] = sorted(d for d in dirs if os.path.abspath(root_path / d) not in excluded)
         for name in sorted({n for n in set(files) | set(dirs) if wanted(n)}):
             path = root_path / name
             if os.path.abspath(path) not in excluded:
                 yield NoteSource(str(path), path)
+    yield from _unlisted(unlisted)
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[NoteSource]:
+    for error in errors:
+        path = Path(error.filename)
+        problem = f"cannot list this folder ({error.strerror}): its notes are not coded"
+        yield NoteSource(str(path), path, problem=problem)
+    errors.clear()

@@ -7,6 +7,7 @@ else is changed (CRLF line ends are kept), so `text[start:end]` is always the ev
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,19 @@ class NoteSource:
     row: int | None = None
     id: object = None
     problem: str | None = None
+
+    def __post_init__(self) -> None:
+        # The name is written to UTF-8 outputs and pages; the path keeps the bytes to open.
+        object.__setattr__(self, "name", writable(self.name))
+
+
+def writable(text: str) -> str:
+    """`text` with each surrogate as U+FFFD, so it can be written as UTF-8: the undecodable bytes
+    of a file name (Python's surrogate escapes) and a lone surrogate from a JSON escape."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode(data: bytes, name: str) -> str:

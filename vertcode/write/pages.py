@@ -262,6 +262,9 @@ def render_index(results: Iterable[dict], page_dir: Path) -> str:
 
 
 def page_name(note: str) -> str:
-    """A file name for a note's page, unique per note path."""
-    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(note).name)
-    return f"{stem}-{hashlib.sha256(note.encode()).hexdigest()[:8]}.html"
+    """A file name for a note's page, unique per note path, and one any file system takes: ASCII
+    letters, digits and `-_.` only, at most 100 characters before the hash of the full name
+    (surrogate escapes of a name that is not UTF-8 included)."""
+    stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in Path(note).name)
+    digest = hashlib.sha256(note.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{stem[:100]}-{digest}.html"
