@@ -1,7 +1,9 @@
 """The command line: thin typer commands over vertcode's plain functions.
 
 Exit codes: 0 every note coded; 1 one or more notes could not be read or coded (each is
-reported, the others are still coded); 2 usage error (bad option, missing folder).
+reported, the others are still coded); 2 usage error (bad option, missing folder, an output
+another batch is writing), nothing coded; 3 the output could not be written (a full disk): what
+was written is kept, and `batch --resume` continues it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ app = typer.Typer(
     help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and sacroplasty operative notes.",
 )
 
-EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE, EXIT_OUTPUT = 0, 1, 2, 3
 
 
 class Format(str, Enum):
@@ -145,7 +147,7 @@ def batch(
     """
     from vertcode.read.files import find_notes
     from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
-    from vertcode.run.batch import default_jobs, run_batch
+    from vertcode.run.batch import BatchError, OutputBusy, default_jobs, run_batch
 
     _check_output(out)
     try:
@@ -158,20 +160,29 @@ def batch(
             _fail(f"{source}: not a folder, nor a {'/'.join(TABLE_SUFFIXES)} table of notes")
     except TableError as exc:
         _fail(str(exc))
-    with _progress(len(sources)) as advance:
-        summary = run_batch(
-            sources,
-            out,
-            lambda: _coder(patterns, max_bytes, verbose),
-            jobs=jobs or default_jobs(),
-            resume=resume,
-            page_dir=html_dir,
-            on_result=lambda coded: advance(),
-        )
+    try:
+        with _progress(len(sources)) as advance:
+            summary = run_batch(
+                sources,
+                out,
+                lambda: _coder(patterns, max_bytes, verbose),
+                jobs=jobs or default_jobs(),
+                resume=resume,
+                page_dir=html_dir,
+                on_result=lambda coded: advance(),
+            )
+    except OutputBusy as exc:
+        _fail(str(exc))
+    except BatchError as exc:
+        _fail(str(exc), EXIT_OUTPUT)
     for note, reason in summary.failed:
         typer.echo(f"vertcode: {_printable(note)}: {reason}", err=True)
+    for notice in summary.notices:
+        typer.echo(f"vertcode: {_printable(notice)}", err=True)
+    kept = f" ({summary.kept} kept from the earlier run)" if resume else ""
     typer.echo(
-        f"{summary.notes} notes, {summary.codes} code lines, {summary.flags} flags, {summary.errors} errors -> {out}",
+        f"{summary.notes} notes{kept}, {summary.codes} code lines, {summary.flags} flags, {summary.errors} errors"
+        f" -> {_printable(str(out))}",
         err=True,
     )
     raise typer.Exit(EXIT_NOTE_FAILED if summary.errors else EXIT_OK)
