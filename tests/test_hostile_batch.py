@@ -334,3 +334,23 @@ def test_a_write_failure_names_the_path_keeps_the_old_output_and_resumes(tmp_pat
     fresh = tmp_path / "fresh.jsonl"
     subprocess.run(command("batch", str(notes), "--out", str(fresh)), check=True, capture_output=True)
     assert out.read_bytes() == fresh.read_bytes()
+
+
+# --- memory that stays flat (item 8) ---
+
+
+def test_the_vocabulary_stays_bounded_and_results_do_not_change(monkeypatch):
+    from vertcode.run import coder as coder_module
+
+    monkeypatch.setattr(coder_module, "STRING_BUDGET", 2_000)
+    long_running, fresh = Coder(), Coder()
+    start = len(long_running.nlp.vocab.strings)
+    sizes = []
+    for i in range(400):  # each note brings new names and numbers, as a real backlog does
+        text = f"Patient: Zq{i}xw Vb{i}ny, MRN {7_000_000 + i}, referred by Dr Kp{i}rt\n" + TEXTS[i % len(TEXTS)]
+        result = long_running.code_text(text, f"n{i}")
+        sizes.append(len(long_running.nlp.vocab.strings))
+        if i % 25 == 0:
+            assert result == fresh.code_text(text, f"n{i}"), i
+    assert max(sizes) <= start + 2_000 + 200  # the budget, and one note's strings over it
+    assert any(after < before for before, after in zip(sizes, sizes[1:], strict=False)), "never built afresh"

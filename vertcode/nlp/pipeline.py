@@ -118,9 +118,11 @@ def _known_words(loaded: pattern_files.Patterns) -> list[str]:
     return sorted({word.lower() for phrase in phrases for word in re.findall(r"[A-Za-z]+", phrase)})
 
 
-def build(patterns_dir: str | Path | None = None) -> Language:
-    """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled)."""
-    loaded = pattern_files.load(patterns_dir)
+def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patterns | None = None) -> Language:
+    """A ready pipeline; patterns are read and validated from `patterns_dir` (default: bundled),
+    unless they are given already `loaded`."""
+    if loaded is None:
+        loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
     SectionRule = import_medspacy().SectionRule
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
