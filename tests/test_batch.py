@@ -5,7 +5,7 @@ import json
 import pytest
 
 from vertcode.read.text import NoteSource
-from vertcode.run.batch import run_batch
+from vertcode.run.batch import Interrupted, run_batch
 from vertcode.run.evaluate import load_gold, sources
 
 from conftest import CORPUS
@@ -45,7 +45,7 @@ def test_interrupted_batch_leaves_no_output(tmp_path, coder, monkeypatch):
     def interrupted(coded):
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match=r"interrupted: 1 notes are safe in .*out\.jsonl\.part"):
         run_batch([NoteSource(str(note), note)] * 3, out, lambda: coder, on_result=interrupted)
     assert not out.exists()
     assert [json.loads(x)["note"] for x in (tmp_path / "out.jsonl.part").read_text().splitlines()] == [str(note)]

@@ -236,7 +236,7 @@ def test_an_output_that_cannot_be_written_fails_before_any_note_is_coded(tmp_pat
     (notes / "a.txt").write_text("Vertebroplasty T7 with 3 mL PMMA through a needle.\n")
     result = invoke("batch", str(notes), "--out", str(tmp_path))
     assert result.exit_code == 2
-    assert f"vertcode: {tmp_path}: is a folder; --out names the JSON lines file to write" in result.stderr
+    assert f"vertcode: {tmp_path}: is a folder; --out names the file to write" in result.stderr
     assert "notes," not in result.stderr  # nothing was coded
 
 

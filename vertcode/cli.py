@@ -3,13 +3,15 @@
 Exit codes: 0 every note coded; 1 one or more notes could not be read or coded (each is
 reported, the others are still coded); 2 usage error (bad option, missing folder, an output
 another batch is writing), nothing coded; 3 the output could not be written (a full disk): what
-was written is kept, and `batch --resume` continues it.
+was written is kept, and `batch --resume` continues it; 130 interrupted (Ctrl-C), likewise.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+import time
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -27,7 +29,7 @@ app = typer.Typer(
     help="Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and sacroplasty operative notes.",
 )
 
-EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE, EXIT_OUTPUT = 0, 1, 2, 3
+EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class Format(str, Enum):
@@ -48,7 +50,11 @@ MaxBytesOption = Annotated[
 TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
 IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
 VerboseOption = Annotated[
-    bool, typer.Option("--verbose", help="Put internal errors' own messages, which may quote the note, in the results.")
+    bool,
+    typer.Option(
+        "--verbose",
+        help="Name each file skipped, and put internal errors' own messages (which may quote a note) in results.",
+    ),
 ]
 
 
@@ -57,18 +63,23 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _check_output(out: Path) -> None:
-    """Fail before coding anything when OUT cannot be written: a folder, or a folder that is
-    missing and cannot be made, or one without write permission."""
+def _check_output(out: Path, option: str = "--out") -> None:
+    """Fail before coding anything when a file to write cannot be: a folder, or in a folder that
+    is missing and cannot be made, or one without write permission."""
     if out.is_dir():
-        _fail(f"{out}: is a folder; --out names the JSON lines file to write")
-    parent = out.parent
+        _fail(f"{out}: is a folder; {option} names the file to write")
+    _check_folder(out.parent, option)
+
+
+def _check_folder(folder: Path, option: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder}: is a file; {option} needs a folder there")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _fail(f"{parent}: cannot create the folder for --out ({exc.strerror or exc})")
-    if not os.access(parent, os.W_OK):
-        _fail(f"{parent}: no permission to write --out there")
+        _fail(f"{folder}: cannot create the folder for {option} ({exc.strerror or exc})")
+    if not os.access(folder, os.W_OK):
+        _fail(f"{folder}: no permission to write {option} there")
 
 
 def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False):
@@ -147,19 +158,26 @@ def batch(
     """
     from vertcode.read.files import find_notes
     from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
-    from vertcode.run.batch import BatchError, OutputBusy, default_jobs, run_batch
+    from vertcode.run.batch import BatchError, Interrupted, OutputBusy, default_jobs, run_batch
 
     _check_output(out)
+    if html_dir is not None:
+        _check_folder(html_dir, "--html-dir")
+    skipped: list[tuple[Path, str]] = []
     try:
         if source.is_dir():
             own = [out, out.with_name(out.name + ".part"), *([html_dir] if html_dir else [])]
-            sources = list(find_notes(source, pattern, exclude=own))
+            sources = list(find_notes(source, pattern, exclude=own, on_skip=lambda *skip: skipped.append(skip)))
         elif source.suffix.lower() in TABLE_SUFFIXES and source.is_file():
             sources = list(read_table(source, id_column=id_column, text_column=text_column))
         else:
             _fail(f"{source}: not a folder, nor a {'/'.join(TABLE_SUFFIXES)} table of notes")
     except TableError as exc:
         _fail(str(exc))
+    _report_skipped(skipped, verbose)
+    if not sources:
+        what = f"no file matches --glob {pattern}" if pattern else "no note files (.txt, .docx, .pdf ...) in it"
+        _fail(f"{source}: nothing to code: {what}")
     try:
         with _progress(len(sources)) as advance:
             summary = run_batch(
@@ -173,6 +191,9 @@ def batch(
             )
     except OutputBusy as exc:
         _fail(str(exc))
+    except Interrupted as exc:
+        again = shlex.join(["vertcode", *sys.argv[1:], *([] if resume else ["--resume"])])
+        _fail(f"{exc}; to continue: {again}", EXIT_INTERRUPTED)
     except BatchError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     for note, reason in summary.failed:
@@ -188,18 +209,58 @@ def batch(
     raise typer.Exit(EXIT_NOTE_FAILED if summary.errors else EXIT_OK)
 
 
+def _report_skipped(skipped: list[tuple[Path, str]], verbose: bool) -> None:
+    if verbose:
+        for path, reason in skipped:
+            typer.echo(f"vertcode: {_printable(str(path))}: skipped: {reason}", err=True)
+    elif skipped:
+        typer.echo(f"vertcode: {len(skipped)} files skipped, not notes by name (--verbose names them)", err=True)
+
+
+#: Seconds between progress lines when stderr is not a terminal (cron, nohup, a CI log).
+PROGRESS_EVERY = 10.0
+
+
 @contextmanager
 def _progress(total: int):
-    """A progress bar on an interactive terminal; silence when stderr is a file or a pipe."""
+    """A progress bar with count, rate and time left on an interactive terminal; elsewhere a
+    plain line every PROGRESS_EVERY seconds, so a log shows the batch is alive."""
     if not sys.stderr.isatty():
-        yield lambda: None
+        start = last = time.monotonic()
+        done = 0
+
+        def advance() -> None:
+            nonlocal done, last
+            done += 1
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY and done < total:
+                last = now
+                rate = done / (now - start)
+                left = (total - done) / rate
+                typer.echo(
+                    f"vertcode: {done:,}/{total:,} notes, {rate:.0f} notes/s, about {_duration(left)} left", err=True
+                )
+
+        yield advance
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
 
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.0f} notes/s" if task.speed else "")
+
+    columns = (TextColumn("coding notes"), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("coding notes", total=total)
         yield lambda: bar.advance(task)
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 @app.command()
@@ -218,14 +279,18 @@ def explain(
     """
     from vertcode.write.pages import render_note
 
+    base = html_out or Path(note.stem + ".html")
+    _check_output(base, "--html")
     coded = _coder(patterns, max_bytes, verbose).read_and_code(NoteSource(str(note), note))
     if coded[0][0] is None:
         _fail(f"{note}: {coded[0][1].errors[0]}", EXIT_NOTE_FAILED)
-    base = html_out or Path(note.stem + ".html")
     for i, (document, result) in enumerate(coded):
         target = base if len(coded) == 1 else base.with_name(f"{base.stem}-{i + 1}{base.suffix}")
-        target.write_text(render_note(result, document.text), encoding="utf-8")
-        typer.echo(str(target))
+        try:
+            target.write_text(render_note(result, document.text), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{target}: cannot write ({exc.strerror or exc})", EXIT_OUTPUT)
+        typer.echo(_printable(str(target)))
     raise typer.Exit(EXIT_NOTE_FAILED if any(result.errors for _, result in coded) else EXIT_OK)
 
 

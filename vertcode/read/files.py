@@ -6,11 +6,14 @@ stable order; a table row (vertcode.read.tables) is read as the text it holds.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
+import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -126,33 +129,83 @@ def source_sha256(source: NoteSource) -> str | None:
         return None
 
 
-def find_notes(directory: Path, pattern: str | None = None, exclude: Iterable[Path] = ()) -> Iterator[NoteSource]:
+def find_notes(
+    directory: Path,
+    pattern: str | None = None,
+    exclude: Iterable[Path] = (),
+    on_skip: Callable[[Path, str], None] = lambda path, reason: None,
+) -> Iterator[NoteSource]:
     """Every note file below `directory`, recursively, in a stable order: the files matching
     `pattern`, or by default every extension vertcode reads (vertcode.read.formats.EXTENSIONS).
 
-    Symbolic links to directories are not followed, so a link loop cannot recurse forever;
-    anything matching that is not a readable file is still yielded and reported when read.
-    Nothing at or below the `exclude` paths is yielded: a batch's own output and review pages
-    inside the folder it reads are never notes. A folder that cannot be listed (no permission,
-    a path too long for the system) is yielded as a source with its problem, so it is reported
-    with the notes, never silently left out.
+    A pattern is matched as a user writes it (`glob_matches`). Every other file is told to
+    `on_skip` with the reason, so a batch can say what it left out. Symbolic links to
+    directories are not followed, so a link loop cannot recurse forever; anything matching that
+    is not a readable file is still yielded and reported when read. Nothing at or below the
+    `exclude` paths is yielded: a batch's own output and review pages inside the folder it
+    reads are never notes. A folder that cannot be listed (no permission, a path too long for
+    the system) is yielded as a source with its problem, so it is reported with the notes,
+    never silently left out.
     """
     # Absolute, not resolved: resolving a file would follow links, and a link loop raises.
     excluded = {os.path.abspath(p) for p in exclude}
-
-    def wanted(name: str) -> bool:
-        return Path(name).match(pattern) if pattern else name.lower().endswith(EXTENSIONS)
-
     unlisted: list[OSError] = []
     for root, dirs, files in os.walk(directory, onerror=unlisted.append, followlinks=False):
         yield from _unlisted(unlisted)
         root_path = Path(root)
         dirs[:] = sorted(d for d in dirs if os.path.abspath(root_path / d) not in excluded)
-        for name in sorted({n for n in set(files) | set(dirs) if wanted(n)}):
+        for name in sorted(set(files) | set(dirs)):
             path = root_path / name
-            if os.path.abspath(path) not in excluded:
+            if os.path.abspath(path) in excluded:
+                continue
+            if pattern is None:
+                # A folder named like a note ("a.txt/") is yielded, to be reported when read.
+                wanted = name.lower().endswith(EXTENSIONS)
+            else:
+                wanted = name in files and glob_matches(path.relative_to(directory).as_posix(), pattern)
+            if wanted:
                 yield NoteSource(str(path), path)
+            elif name in files:
+                on_skip(path, f"does not match --glob {pattern}" if pattern else _not_a_format(name))
     yield from _unlisted(unlisted)
+
+
+def _not_a_format(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".doc":
+        return "a Word 97-2003 .doc file: vertcode reads .docx (save it as .docx)"
+    kind = f"{suffix} files are" if suffix else "a file with no extension is"
+    return f"{kind} not read by default (--glob includes them)"
+
+
+def glob_matches(relative: str, pattern: str) -> bool:
+    """Whether a path relative to the folder matches a pattern as shells and .gitignore read it:
+    `*` and `?` stay within a folder, `**/` is any number of folders (none included), and a
+    pattern with no `/` matches a file name at any depth (`*.txt`)."""
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern)
+    return _glob_regex(pattern).fullmatch(relative) is not None
+
+
+@lru_cache(maxsize=16)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for piece in re.split(r"(\*\*/|\*\*|\*|\?|\[[^\]]*\])", pattern.lstrip("/")):
+        if piece == "**/":
+            parts.append("(?:[^/]+/)*")
+        elif piece == "**":
+            parts.append(".*")
+        elif piece == "*":
+            parts.append("[^/]*")
+        elif piece == "?":
+            parts.append("[^/]")
+        elif piece.startswith("[") and piece.endswith("]") and len(piece) > 2:
+            body = piece[1:-1]
+            body = body.replace("\\", "\\\\")  # ranges (a-z) stay ranges; a backslash is a character
+            parts.append("[^" + body[1:] + "]" if body[0] in "!^" else "[" + body + "]")
+        else:
+            parts.append(re.escape(piece))
+    return re.compile("".join(parts))
 
 
 def _unlisted(errors: list[OSError]) -> Iterator[NoteSource]:

@@ -55,6 +55,10 @@ class OutputBusy(BatchError):
     """Another batch is writing the same output: nothing was coded."""
 
 
+class Interrupted(BatchError):
+    """The user stopped the batch (Ctrl-C); the message says what is safe in OUT.part."""
+
+
 @dataclass(frozen=True)
 class Coded:
     """One note's result as written, with the counts the summary needs (cheap to pass between
@@ -149,6 +153,8 @@ def run_batch(
         except OSError as exc:
             safe = f"{summary.notes} notes are safe in {part}; --resume continues from them"
             raise BatchError(f"{exc.filename or part}: cannot write ({exc.strerror or exc}); {safe}") from None
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: {summary.notes} notes are safe in {part}") from None
     if page_dir is not None:
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         index = page_dir / "index.html"

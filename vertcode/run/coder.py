@@ -10,6 +10,7 @@ import gc
 import hashlib
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 from vertcode import patterns as pattern_files
@@ -92,7 +93,5 @@ def _give_back_free_memory() -> None:
     fragments before it levels off); nothing elsewhere."""
     if not sys.platform.startswith("linux"):  # pragma: no cover
         return
-    try:
+    with suppress(OSError, AttributeError):  # a C library other than glibc has no malloc_trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - a C library other than glibc
-        pass
