@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from vertcode.read.quiet import quiet_libraries
 from vertcode.read.text import NoteError, decode
 
 EXTENSIONS = (".txt", ".rtf", ".docx", ".pdf", ".html", ".htm", ".hl7", ".json")
@@ -44,7 +45,8 @@ def documents(data: bytes, name: str) -> list[Document]:
     """The documents a file holds; NoteError naming the file when it holds none that can be read."""
     kind = sniff(data, name)
     reader = _READERS[kind]
-    found = reader(data, name)
+    with quiet_libraries():
+        found = reader(data, name)
     if not found:
         raise NoteError(name, f"no document found in this {kind} file")
     return found
