@@ -4,9 +4,15 @@ extracted text is bounded, and no library prints note text while reading them.""
 import contextlib
 import json
 import logging
+import re
 import subprocess
 import sys
 import warnings
+
+import pytest
+
+from vertcode.read.files import read_notes
+from vertcode.read.text import NoteError, NoteSource
 
 from conftest import ROOT
 
@@ -68,9 +74,6 @@ def test_no_library_prints_note_text_to_stderr(tmp_path):
 
 
 def test_reading_restores_the_programs_own_logging_and_warnings(tmp_path):
-    from vertcode.read.files import read_notes
-    from vertcode.read.text import NoteError, NoteSource
-
     records = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -90,3 +93,162 @@ def test_reading_restores_the_programs_own_logging_and_warnings(tmp_path):
     finally:
         pypdf_logger.removeHandler(handler)
         pypdf_logger.setLevel(logging.NOTSET)
+
+
+# -- Extracted text is bounded (item 7) -----------------------------------------------------------
+
+# The peak is VmHWM, this process's own: ru_maxrss keeps the forking parent's across exec.
+_READ_IN_CHILD = """
+import json, re, resource, sys
+from pathlib import Path
+# Should the bound fail, the child fails on its own, not the machine.
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+from vertcode.read.files import read_notes
+from vertcode.read.text import NoteError, NoteSource
+path = Path(sys.argv[1])
+try:
+    error = len(read_notes(NoteSource(path.name, path), int(sys.argv[2]))[0].text)
+except NoteError as exc:
+    error = exc.reason
+peak = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())
+print(json.dumps([error, int(peak[1]) / 1024]))
+"""
+
+#: Peak memory of a process that has read one note (python, lxml, python-docx, pypdf: ~50 MB).
+PEAK_MB = 200
+
+
+def read_in_child(path, max_bytes=1_000_000):
+    """(the note's error, else its text's length; the reading process's peak RSS in MB)"""
+    run = subprocess.run(
+        [sys.executable, "-c", _READ_IN_CHILD, str(path), str(max_bytes)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def docx_with_body(path, body_xml):
+    """A Word document made by python-docx, its body replaced by `body_xml`."""
+    import io
+    import zipfile
+
+    import docx
+
+    made = io.BytesIO()
+    docx.Document().save(made)
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                head = data.decode().partition("<w:body>")[0]
+                data = (head + "<w:body>" + body_xml + "</w:body></w:document>").encode()
+            out.writestr(info.filename, data)
+    return path
+
+
+def paragraph(text):
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def over(kind, limit="1,000,000"):
+    return f"text extracted from this {kind} file is over the {limit}-byte limit for one note"
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_parsed(tmp_path):
+    body = paragraph("T7 balloon kyphoplasty, cement injected. " * 4) * 300_000  # 60 MB of XML
+    bomb = docx_with_body(tmp_path / "bomb.docx", body)
+    assert bomb.stat().st_size < 1_000_000
+    error, peak = read_in_child(bomb)
+    assert re.fullmatch(
+        r"this docx file unpacks to 59,\d{3},\d{3} bytes, over the 10,000,000-byte limit for one note's document", error
+    )
+    assert peak < PEAK_MB
+
+
+def test_docx_text_is_counted_as_it_is_read(tmp_path):
+    # Under the unpacked limit, but 5 MB of text: stopped at the limit, not built whole.
+    many = docx_with_body(tmp_path / "many.docx", paragraph("T7 balloon kyphoplasty, cement injected.") * 100_000)
+    # One cell spanning a billion columns: python-docx would build a billion cells.
+    span = '<w:tc><w:tcPr><w:gridSpan w:val="1000000000"/></w:tcPr>' + paragraph("T7 kyphoplasty") + "</w:tc>"
+    wide = docx_with_body(tmp_path / "wide.docx", f"<w:tbl><w:tr>{span}</w:tr></w:tbl>")
+    # A tall vertical merge: python-docx walks up the rows for each one (quadratic).
+    first = '<w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr>' + paragraph("T7 kyphoplasty, cement") + "</w:tc>"
+    rows = "<w:tr>" + first + "</w:tr>" + "<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></w:tr>" * 20_000
+    tall = docx_with_body(tmp_path / "tall.docx", f"<w:tbl>{rows}</w:tbl>")
+    for bomb, max_bytes, limit in (
+        (many, 1_000_000, "1,000,000"),
+        (wide, 1_000_000, "1,000,000"),
+        (tall, 300_000, "300,000"),
+    ):
+        error, peak = read_in_child(bomb, max_bytes)
+        assert (error, peak < PEAK_MB) == (over("docx", limit), True), bomb.name
+
+
+def test_merged_table_cells_read_as_python_docx_gives_them(tmp_path):
+    import docx
+
+    from vertcode.read.formats import documents
+
+    document = docx.Document()
+    document.add_paragraph("PROCEDURE: kyphoplasty")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(1, 2).merge(table.cell(2, 2))
+    document.save(tmp_path / "merged.docx")
+    expected = "\n".join(
+        ["PROCEDURE: kyphoplasty"] + [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    )
+    assert documents((tmp_path / "merged.docx").read_bytes(), "merged.docx")[0].text == expected
+
+
+def test_pdf_extraction_stops_after_the_page_that_passes_the_limit(tmp_path, monkeypatch):
+    from fpdf import FPDF
+    from pypdf import PageObject
+
+    from vertcode.read.formats import documents
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=8)
+    for _ in range(40):
+        pdf.add_page()
+        pdf.multi_cell(0, 4, "T7 balloon kyphoplasty, cement injected. " * 60)
+    pdf.output(str(tmp_path / "long.pdf"))
+    data = (tmp_path / "long.pdf").read_bytes()
+    pages = []
+    extract = PageObject.extract_text
+    monkeypatch.setattr(PageObject, "extract_text", lambda page, *a, **k: pages.append(1) or extract(page, *a, **k))
+    assert len(documents(data, "long.pdf", 200_000)[0].text) > 90_000
+    pages.clear()
+    with pytest.raises(NoteError) as error:
+        documents(data, "long.pdf", 20_000)
+    assert error.value.reason == over("pdf", "20,000")
+    assert len(pages) == 9  # 2,460 bytes a page: the ninth passes 20,000
+
+
+def test_an_hl7_repetition_escape_is_counted_before_it_is_expanded(tmp_path):
+    bomb = tmp_path / "bomb.hl7"
+    bomb.write_text(
+        "MSH|^~\\&|DICT|HOSP|EHR|HOSP|20261127||ORU^R01|1|P|2.5\rOBR|1||A1|IRPROC\r"
+        "OBX|1|TX|REPORT||T7 kyphoplasty\\.sp999999999\\balloon\r"
+    )
+    error, peak = read_in_child(bomb)
+    assert (error, peak < PEAK_MB) == (over("hl7"), True)
+
+
+def test_the_limit_holds_for_the_text_as_well_as_the_file(tmp_path):
+    # Windows-1252 is one byte for the euro sign, UTF-8 three: 400 KB of file, 1.2 MB of text.
+    euros = tmp_path / "euros.txt"
+    euros.write_bytes("T7 kyphoplasty: ".encode("cp1252") + "€".encode("cp1252") * 400_000)
+    with pytest.raises(NoteError) as error:
+        read_notes(NoteSource(str(euros), euros))
+    assert error.value.reason == over("text")
+
+
+def test_the_max_bytes_option_bounds_extracted_text(tmp_path):
+    many = docx_with_body(tmp_path / "many.docx", paragraph("T7 balloon kyphoplasty, cement injected.") * 1_500)
+    run = _vertcode("code", "--max-bytes", "50000", str(many))
+    assert run.returncode == 1
+    assert run.stderr == f"vertcode: {many}: {over('docx', '50,000')}\n"
