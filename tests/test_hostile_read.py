@@ -10,11 +10,14 @@ import sys
 import warnings
 
 import pytest
+from typer.testing import CliRunner
 
+from vertcode.cli import app
 from vertcode.read.files import read_notes
+from vertcode.read.formats import documents
 from vertcode.read.text import NoteError, NoteSource
 
-from conftest import ROOT
+from conftest import NOTES, ROOT
 
 SECRET = "Jane Roe, MRN 123456: balloon kyphoplasty at T7"
 
@@ -187,8 +190,6 @@ def test_docx_text_is_counted_as_it_is_read(tmp_path):
 def test_merged_table_cells_read_as_python_docx_gives_them(tmp_path):
     import docx
 
-    from vertcode.read.formats import documents
-
     document = docx.Document()
     document.add_paragraph("PROCEDURE: kyphoplasty")
     table = document.add_table(rows=3, cols=3)
@@ -207,8 +208,6 @@ def test_merged_table_cells_read_as_python_docx_gives_them(tmp_path):
 def test_pdf_extraction_stops_after_the_page_that_passes_the_limit(tmp_path, monkeypatch):
     from fpdf import FPDF
     from pypdf import PageObject
-
-    from vertcode.read.formats import documents
 
     pdf = FPDF()
     pdf.set_font("helvetica", size=8)
@@ -252,3 +251,75 @@ def test_the_max_bytes_option_bounds_extracted_text(tmp_path):
     run = _vertcode("code", "--max-bytes", "50000", str(many))
     assert run.returncode == 1
     assert run.stderr == f"vertcode: {many}: {over('docx', '50,000')}\n"
+
+
+# -- A bad table row is that row's error (item 1) -------------------------------------------------
+
+SEED4 = (NOTES / "seed-04.txt").read_text()
+NOT_UNICODE = "is not valid Unicode (a byte that is not UTF-8, or a lone surrogate)"
+
+
+def batch(source, out):
+    """Run `vertcode batch` in-process; (its result, {note: output line})."""
+    run = CliRunner().invoke(app, ["batch", str(source), "--out", str(out), "--jobs", "1"])
+    assert run.exception is None or isinstance(run.exception, SystemExit), run.exception
+    return run, {line["note"]: line for line in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+
+
+def coded(line):
+    return line["errors"] == [] and [c["code"] for c in line["codes"]][:1] == ["22513"]
+
+
+def test_hostile_jsonl_lines_are_each_their_rows_error(tmp_path):
+    table = tmp_path / "notes.jsonl"
+    table.write_bytes(
+        b"\n".join(
+            [
+                json.dumps({"id": 1, "text": SEED4}).encode(),
+                b'{"id": 2, "text": "T7 kyphoplasty \\ud800 balloon"}',  # a lone surrogate, escaped
+                b'{"id": "A-\\udc00", "text": "T7 kyphoplasty"}',
+                '{"id": 4, "text": "Cyphoplastie à T7"}'.encode("cp1252"),  # not UTF-8
+                b'{"id": 5, "text": "T7", "meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                json.dumps({"id": 6, "text": SEED4}).encode(),
+            ]
+        )
+        + b"\n"
+    )
+    run, lines = batch(table, tmp_path / "out.jsonl")
+    assert run.exit_code == 1
+    assert list(lines) == ["1", f"{table}:2", f"{table}:3", f"{table}:4", f"{table}:5", "6"]
+    assert coded(lines["1"]) and coded(lines["6"])
+    assert lines[f"{table}:2"]["errors"] == [f"text {NOT_UNICODE}"]
+    assert lines[f"{table}:3"]["errors"] == [f"id {NOT_UNICODE}"]
+    assert lines[f"{table}:4"]["errors"] == [f"text {NOT_UNICODE}"]
+    assert lines[f"{table}:5"]["errors"] == ["invalid JSON (nested too deeply)"]
+    assert "4 errors" in run.stderr and "Cyphoplastie" not in run.stderr
+
+
+def test_a_windows_1252_csv_codes_its_utf8_rows_and_reports_the_others(tmp_path):
+    table = tmp_path / "notes.csv"
+    rows = [("id", "text"), ("1", SEED4), ("2", "Cyphoplastie à T7, ciment injecté."), ("3", SEED4)]
+    table.write_bytes("".join(f'{i},"{t}"\r\n' for i, t in rows).encode("cp1252"))
+    run, lines = batch(table, tmp_path / "out.jsonl")
+    assert run.exit_code == 1
+    assert coded(lines["1"]) and coded(lines["3"])
+    assert lines[f"{table}:2"]["errors"] == [f"text {NOT_UNICODE}"]
+
+
+def test_a_corrupt_parquet_row_group_is_reported_and_the_others_coded(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "notes.parquet"
+    pq.write_table(pa.table({"id": list(range(9)), "text": [SEED4] * 9}), table, row_group_size=3)
+    chunk = pq.ParquetFile(table).metadata.row_group(1).column(1)
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    data = bytearray(table.read_bytes())
+    data[start + 8 : start + chunk.total_compressed_size] = b"\xa5" * (chunk.total_compressed_size - 8)
+    table.write_bytes(data)
+    run, lines = batch(table, tmp_path / "out.jsonl")
+    assert run.exit_code == 1
+    assert list(lines) == ["0", "1", "2", f"{table}:4-6", "6", "7", "8"]
+    assert all(coded(lines[str(i)]) for i in (0, 1, 2, 6, 7, 8))
+    [reason] = lines[f"{table}:4-6"]["errors"]
+    assert reason.startswith("row group 2 of this Parquet file cannot be read (")
