@@ -323,3 +323,14 @@ def test_a_corrupt_parquet_row_group_is_reported_and_the_others_coded(tmp_path):
     assert all(coded(lines[str(i)]) for i in (0, 1, 2, 6, 7, 8))
     [reason] = lines[f"{table}:4-6"]["errors"]
     assert reason.startswith("row group 2 of this Parquet file cannot be read (")
+
+
+def test_a_lone_surrogate_in_a_document_is_replaced_and_the_note_coded(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    escaped = SEED4.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("\n", "\\par\n")
+    (folder / "note.rtf").write_text("{\\rtf1\\ansi " + escaped + " \\u55296? done}", encoding="ascii")
+    run, lines = batch(folder, tmp_path / "out.jsonl")
+    assert run.exit_code == 0, run.stderr
+    assert coded(lines[str(folder / "note.rtf")])
+    assert documents((folder / "note.rtf").read_bytes(), "note.rtf")[0].text.endswith("\ufffd done")

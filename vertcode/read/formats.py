@@ -30,7 +30,7 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vertcode.read.quiet import quiet_libraries
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteError, decode
@@ -59,7 +59,12 @@ def documents(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> lis
         raise NoteError(name, f"no document found in this {kind} file")
     for document in found:
         _Budget(kind, name, max_bytes).take(document.text)
-    return found
+    # A lone surrogate (RTF's \u55296?) can be neither written as UTF-8 nor shown; U+FFFD keeps
+    # the evidence offsets, one code point for one.
+    return [replace(d, text=_LONE_SURROGATE.sub("\ufffd", d.text)) for d in found]
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Budget:
