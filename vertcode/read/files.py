@@ -37,7 +37,7 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
     data = _read_bytes(source, max_bytes)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        found = documents(data, source.name)
+        found = documents(data, source.name, max_bytes)
     except NoteError:
         raise
     except Exception as exc:  # a library's failure on one malformed file is that file's error

@@ -1,9 +1,17 @@
-"""Reading tables of notes: CSV, JSON lines and Parquet, one `NoteSource` per row, streamed."""
+"""Reading tables of notes: CSV, JSON lines and Parquet, one `NoteSource` per row, streamed.
+
+A row that cannot be read is that row's error, never the table's: a line that is not JSON (or is
+nested past the recursion limit), a text or id that is not valid Unicode (a byte that is not
+UTF-8, or a lone surrogate such as JSON's "\\ud800", which no UTF-8 output can hold), a Parquet
+row group that cannot be decoded (its rows are reported together, and the other groups read).
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from vertcode.read.text import NoteSource
@@ -13,6 +21,19 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 
 class TableError(ValueError):
     """A table of notes cannot be used at all (missing column, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Rows that could not be read, and why."""
+
+    rows: int
+    reason: str
+
+
+# Invalid UTF-8 is read as lone surrogates (errors="surrogateescape"), so one row holds the
+# damage, and is found here with JSON's own lone surrogates.
+_NOT_UNICODE = re.compile("[\ud800-\udfff]")
 
 
 def read_table(path: Path, *, id_column: str = "id", text_column: str = "text") -> Iterator[NoteSource]:
@@ -30,14 +51,28 @@ def read_table(path: Path, *, id_column: str = "id", text_column: str = "text") 
         rows = _parquet_rows(path, id_column, text_column)
     else:
         raise TableError(f"{path}: not a table of notes (expected {', '.join(TABLE_SUFFIXES)})")
-    for number, row in enumerate(rows, 1):
-        if isinstance(row, str):  # a line that could not be parsed
-            yield NoteSource(f"{path}:{number}", row=number, problem=row)
+    number = 1
+    for row in rows:
+        if isinstance(row, _Unreadable):
+            last = f"-{number + row.rows - 1}" if row.rows > 1 else ""
+            yield NoteSource(f"{path}:{number}{last}", row=number, problem=row.reason)
+            number += row.rows
             continue
-        note_id = _plain(row.get(id_column))
-        text = row.get(text_column)
-        name = str(note_id) if note_id is not None else f"{path}:{number}"
-        yield NoteSource(name, text=text if isinstance(text, str) else None, row=number, id=note_id)
+        yield _source(path, number, row, id_column, text_column)
+        number += 1
+
+
+def _source(path: Path, number: int, row: dict | str, id_column: str, text_column: str) -> NoteSource:
+    if isinstance(row, str):  # a line that could not be parsed
+        return NoteSource(f"{path}:{number}", row=number, problem=row)
+    note_id = _plain(row.get(id_column))
+    text = row.get(text_column)
+    for column, value in (("id", note_id), ("text", text)):
+        if isinstance(value, str) and _NOT_UNICODE.search(value):
+            problem = f"{column} is not valid Unicode (a byte that is not UTF-8, or a lone surrogate)"
+            return NoteSource(f"{path}:{number}", row=number, problem=problem)
+    name = str(note_id) if note_id is not None else f"{path}:{number}"
+    return NoteSource(name, text=text if isinstance(text, str) else None, row=number, id=note_id)
 
 
 def _csv_rows(path: Path, id_column: str, text_column: str):
@@ -45,7 +80,7 @@ def _csv_rows(path: Path, id_column: str, text_column: str):
 
     csv.field_size_limit(sys.maxsize)  # a note is one field, and may be long
     try:
-        stream = path.open(newline="", encoding="utf-8-sig")
+        stream = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise TableError(f"{path}: {exc.strerror or exc}") from None
     with stream:
@@ -58,7 +93,7 @@ def _jsonl_rows(path: Path):
     import json
 
     try:
-        lines = path.open(encoding="utf-8-sig")
+        lines = path.open(encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise TableError(f"{path}: {exc.strerror or exc}") from None
     with lines:
@@ -70,11 +105,15 @@ def _jsonl_rows(path: Path):
             except json.JSONDecodeError as exc:
                 yield f"invalid JSON ({exc.msg})"
                 continue
+            except RecursionError:
+                yield "invalid JSON (nested too deeply)"
+                continue
             yield row if isinstance(row, dict) else "not a JSON object"
 
 
 def _parquet_rows(path: Path, id_column: str, text_column: str):
     try:
+        import pyarrow
         import pyarrow.parquet as parquet
     except ImportError:
         raise TableError("reading Parquet needs pyarrow: pip install 'vertcode[parquet]'") from None
@@ -83,8 +122,16 @@ def _parquet_rows(path: Path, id_column: str, text_column: str):
     except (OSError, ValueError) as exc:
         raise TableError(f"{path}: cannot read as Parquet ({exc})") from None
     _require_columns(path, table.schema_arrow.names, id_column, text_column)
-    for batch in table.iter_batches(columns=[id_column, text_column], batch_size=1024):
-        yield from batch.to_pylist()
+    for group in range(table.num_row_groups):
+        left = table.metadata.row_group(group).num_rows
+        try:
+            for batch in table.iter_batches(columns=[id_column, text_column], batch_size=1024, row_groups=[group]):
+                rows = batch.to_pylist()
+                left -= len(rows)
+                yield from rows
+        except (OSError, pyarrow.ArrowException) as exc:  # a damaged page, a bad value: by the damage
+            reason = f"row group {group + 1} of this Parquet file cannot be read ({type(exc).__name__})"
+            yield _Unreadable(left, reason)
 
 
 def _require_columns(path: Path, names, *columns: str) -> None:
