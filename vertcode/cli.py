@@ -45,7 +45,12 @@ PatternsOption = Annotated[
     Path | None, typer.Option("--patterns", help="Folder of pattern files to use instead of the bundled ones.")
 ]
 MaxBytesOption = Annotated[
-    int, typer.Option("--max-bytes", min=1, help="Notes larger than this are reported, not coded.")
+    int,
+    typer.Option(
+        "--max-bytes",
+        min=1,
+        help="Notes larger than this, as bytes read or as text extracted (docx, PDF, HL7), are reported, not coded.",
+    ),
 ]
 TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
 IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
