@@ -262,3 +262,23 @@ def test_a_batch_never_reads_its_own_pages_and_results_as_notes(tmp_path):
         str(notes / "a.txt"),
         str(notes / "b.txt"),
     ]
+
+
+def test_eval_scores_the_cement_each_code_line_cites(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "two.txt").write_text(
+        "Vertebroplasty at T7 and T8 through 11-gauge needles.\n"
+        "At T7, 2 mL of PMMA was injected.\n"
+        "The T8 needle was flushed and 3 mL went in under fluoroscopy.\n"
+    )
+    (tmp_path / "gold.jsonl").write_text(
+        '{"note": "two.txt", "codes": {"22510": 1, "22512": 1},'
+        ' "cement": {"T7": "2 mL of PMMA was injected", "T8": "3 mL went in"}}\n'
+    )
+    report = json.loads(invoke("eval", str(tmp_path), "--json").stdout)
+    assert report["cement_evidence"] == {"levels": 2, "cited": 1, "missed": ["two.txt T8"]}
+    text = invoke("eval", str(tmp_path)).stdout
+    assert "cement evidence: 1/2 coded levels cite the cement put there (missed: two.txt T8)" in text
+    (tmp_path / "gold.jsonl").write_text('{"note": "two.txt", "codes": {"22510": 1}, "cement": {"T7": 5}}\n')
+    bad = invoke("eval", str(tmp_path))
+    assert bad.exit_code == 2 and 'gold.jsonl:1: "cement" must map each level to the phrase' in bad.stderr

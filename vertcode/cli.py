@@ -353,7 +353,7 @@ def evaluate(
     except GoldError as exc:
         _fail(str(exc))
     coder = _coder(patterns)
-    report = score(gold, coder.code_sources(sources(corpus, gold)))
+    report = score(gold, coder.code_sources(sources(corpus, gold)), corpus)
     typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
     raise typer.Exit(EXIT_OK)
 

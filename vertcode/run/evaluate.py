@@ -1,7 +1,10 @@
 """Evaluation against an annotated corpus: CORPUS/gold.jsonl and the notes it names.
 
 A gold line is `{"note": "seed-04.txt", "codes": {"22513": 1, "22515": 2}}`, the note's path
-relative to CORPUS/notes/, optionally with `"flags": ["cross-region-primary"]`. A note matches
+relative to CORPUS/notes/, optionally with `"flags": ["cross-region-primary"]` and with
+`"cement": {"T7": "phrase"}`, the words that document the cement put into each treated level
+(or "sacrum"): the report then says how many code lines cite a cement or injection span in the
+sentence holding that phrase, so evidence is scored as well as codes. A note matches
 exactly when its whole set of codes and units equals the gold. A code that should not be there
 is worse than a missing one, so notes with false positives are listed first.
 
@@ -13,6 +16,7 @@ and the precision of auto notes (the share of them that are exactly right).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +34,7 @@ class Gold:
     note: str
     codes: dict[str, int]
     flags: frozenset[str] | None  # None: this line does not annotate flags
+    cement: dict[str, str] = field(default_factory=dict)  # level -> phrase documenting its cement
 
 
 def load_gold(corpus: Path) -> list[Gold]:
@@ -57,7 +62,10 @@ def load_gold(corpus: Path) -> list[Gold]:
         flags = row.get("flags")
         if flags is not None and not (isinstance(flags, list) and all(isinstance(f, str) for f in flags)):
             raise GoldError(f'{where}: "flags" must be a list of flag kinds')
-        gold.append(Gold(row["note"], dict(codes), frozenset(flags) if flags is not None else None))
+        cement = row.get("cement", {})
+        if not (isinstance(cement, dict) and all(isinstance(p, str) and p for p in cement.values())):
+            raise GoldError(f'{where}: "cement" must map each level to the phrase documenting its cement')
+        gold.append(Gold(row["note"], dict(codes), frozenset(flags) if flags is not None else None, dict(cement)))
     return gold
 
 
@@ -84,6 +92,9 @@ class Report:
     per_code: dict[str, dict[str, int]] = field(default_factory=dict)
     flag_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
+    cement_levels: int = 0  # coded levels with a gold cement phrase
+    cement_cited: int = 0  # of those, whose code line cites it
+    cement_missed: list[str] = field(default_factory=list)  # "note level"
 
     @property
     def exact_match(self) -> float:
@@ -114,6 +125,7 @@ class Report:
             "codes": {code: _scores(c) for code, c in sorted(self.per_code.items())},
             "flags": {kind: _scores(c) for kind, c in sorted(self.flag_counts.items())},
             "differences": [d.__dict__ for d in self.differences],
+            "cement_evidence": {"levels": self.cement_levels, "cited": self.cement_cited, "missed": self.cement_missed},
         }
 
 
@@ -128,10 +140,13 @@ def _scores(counts: dict[str, int]) -> dict:
     }
 
 
-def score(gold: list[Gold], results: Iterable[NoteResult]) -> Report:
-    """Compare results (in the order of `gold`) with the gold answers."""
+def score(gold: list[Gold], results: Iterable[NoteResult], corpus: Path | None = None) -> Report:
+    """Compare results (in the order of `gold`) with the gold answers; with the `corpus` folder,
+    the gold cement phrases are looked up in the notes and their evidence scored too."""
     report = Report()
     for expected, result in zip(gold, results, strict=True):
+        if corpus is not None and expected.cement:
+            _score_cement(report, expected, result, (corpus / "notes" / expected.note).read_text(encoding="utf-8"))
         got = result.code_units()
         report.notes += 1
         for code in set(expected.codes) | set(got):
@@ -160,14 +175,42 @@ def score(gold: list[Gold], results: Iterable[NoteResult]) -> Report:
     return report
 
 
+#: Where a sentence ends, for finding the one that holds a gold cement phrase ("1.5 cc" is not an end).
+_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|\n")
+_SACROPLASTY = ("0200T", "0201T")
+
+
+def _score_cement(report: Report, expected: Gold, result: NoteResult, text: str) -> None:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    for level, phrase in expected.cement.items():
+        at = text.find(phrase)
+        lines = [c for c in result.codes if level in c.levels or (level == "sacrum" and c.code in _SACROPLASTY)]
+        if at < 0 or not lines:
+            continue  # a phrase not in the note is the gold's slip; a level not coded, a coding miss
+        start = max((e for e in ends if e <= at), default=0)
+        end = min((e for e in ends if e >= at + len(phrase)), default=len(text))
+        report.cement_levels += 1
+        if any(
+            e.label in ("CEMENT", "INJECTION") and e.start < end and e.end > start for c in lines for e in c.evidence
+        ):
+            report.cement_cited += 1
+        else:
+            report.cement_missed.append(f"{expected.note} {level}")
+
+
 def format_report(report: Report) -> str:
     lines = [
         f"exact match: {report.exact}/{report.notes} notes ({report.exact_match:.1%})",
         f"silent errors: {report.silent_errors} (wrong and marked auto)",
         f"auto: {report.auto}/{report.notes} notes ({report.auto_rate:.1%}), "
         f"precision of auto notes {_pct(report.auto_precision)}",
-        "",
     ]
+    if report.cement_levels:
+        lines.append(
+            f"cement evidence: {report.cement_cited}/{report.cement_levels} coded levels cite the cement put there"
+            + (f" (missed: {', '.join(report.cement_missed)})" if report.cement_missed else "")
+        )
+    lines.append("")
     lines.append(f"{'code':<8}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}")
     for code, counts in sorted(report.per_code.items()):
         s = _scores(counts)
