@@ -7,8 +7,8 @@ import threading
 from collections.abc import Generator
 from contextlib import contextmanager
 
-#: Seconds a note may take to code by default: the slowest corpus note takes a fiftieth of a
-#: second and a 1 MB note (the default --max-bytes) a few seconds.
+#: Seconds a note may take to code by default (on the command line): a corpus note takes
+#: milliseconds, a 1 MB note (the default --max-bytes) about three seconds.
 DEFAULT_TIMEOUT = 60.0
 
 
