@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.run.timing import DEFAULT_TIMEOUT
 from vertcode.write.table import printable as _printable
 
 app = typer.Typer(
@@ -54,6 +55,14 @@ MaxBytesOption = Annotated[
 ]
 TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
 IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout-per-note",
+        min=0,
+        help="Seconds a note may take to code; a note over it is reported and the others are coded. 0: no limit.",
+    ),
+]
 VerboseOption = Annotated[
     bool,
     typer.Option(
@@ -87,12 +96,14 @@ def _check_folder(folder: Path, option: str) -> None:
         _fail(f"{folder}: no permission to write {option} there")
 
 
-def _coder(patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False):
+def _coder(
+    patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False, timeout: float | None = None
+):
     from vertcode.patterns import PatternError
     from vertcode.run.coder import Coder
 
     try:
-        return Coder(patterns, max_bytes=max_bytes, verbose=verbose)
+        return Coder(patterns, max_bytes=max_bytes, verbose=verbose, timeout=timeout or None)
     except PatternError as exc:
         _fail(f"invalid patterns: {exc}")
 
@@ -104,12 +115,13 @@ def code(
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Code one or more notes and print the codes, units, evidence and flags."""
     from vertcode.write import fhir, records, table
 
     sources = [NoteSource("-", None) if n == "-" else NoteSource(n, Path(n)) for n in notes]
-    coder = _coder(patterns, max_bytes, verbose)
+    coder = _coder(patterns, max_bytes, verbose, timeout)
     results = list(coder.code_sources(sources))
     writer = {
         Format.table: table.write_table,
@@ -152,6 +164,7 @@ def batch(
     patterns: PatternsOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Code every note of a folder or a table into a JSON lines file, with progress and a summary.
 
@@ -188,7 +201,7 @@ def batch(
             summary = run_batch(
                 sources,
                 out,
-                lambda: _coder(patterns, max_bytes, verbose),
+                lambda: _coder(patterns, max_bytes, verbose, timeout),
                 jobs=jobs or default_jobs(),
                 resume=resume,
                 page_dir=html_dir,

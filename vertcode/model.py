@@ -121,6 +121,9 @@ class Extraction:
     resolved_levels: list[Evidence] = field(default_factory=list)
     #: Words written like a level, in a sentence documenting work, that name no vertebra ("T14").
     unreadable_levels: list[Evidence] = field(default_factory=list)
+    #: The start of the first sentence not read, the note being past a cap on terms or
+    #: modifiers there (vertcode.nlp.bounded_context); None when the note was read to its end.
+    unread: Evidence | None = None
 
 
 @dataclass

@@ -6,8 +6,9 @@ checks), so every rule can be read and tested alone.
 - `cpt`       the CPT rules: one primary per family, add-on units, sacroplasty, cervical (22899)
 - `families`  which family each treated level belongs to, and the technique flags
 - `services`  included services, biopsy of another level, moderate sedation
+- `partial`   a note read only in part: its codes are for review
 """
 
-from vertcode.coding.cpt import code_note
+from vertcode.coding.partial import code_note
 
 __all__ = ["code_note"]

@@ -3,9 +3,12 @@
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from vertcode.model import Evidence
+from vertcode.nlp.bounded_context import UNREAD
 from vertcode.nlp.reading import ReadingRules, read
 from vertcode.nlp.reading.encounter import EncounterRules
 from vertcode.nlp.reading.events import Corrections
+from vertcode.nlp.tokenizer import note_text
 
 
 @Language.factory("vertcode_findings", default_config={"encounter": {}, "corrections": {}})
@@ -34,4 +37,11 @@ class FindingsBuilder:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.extraction = read(doc, self.rules)
+        if UNREAD in doc.user_data:
+            start = doc.user_data[UNREAD]
+            text = note_text(doc)
+            # The first words not read, to the end of their line, as a coder finds them.
+            line_end = text.find("\n", start + 1)
+            end = min(start + 60, len(text) if line_end < 0 else line_end)
+            doc._.extraction.unread = Evidence(start, end, text[start:end], "UNREAD")
         return doc

@@ -16,9 +16,9 @@ class _Deferred(types.ModuleType):
 
 
 def import_medspacy() -> types.SimpleNamespace:
-    """The medspaCy parts vertcode uses (`MedspacyMatcher`, `prune_overlapping_matches`,
-    `Section`, `SectionRule`), with its ConText factory registered, without running medspaCy's
-    package __init__.
+    """The medspaCy parts vertcode uses (`ConText` and its graph and modifier, `MedspacyMatcher`,
+    `prune_overlapping_matches`, `Section`, `SectionRule`), without running medspaCy's package
+    __init__.
 
     `import medspacy` imports every medspaCy component: PyRuSH (about 0.3 s) and QuickUMLS,
     which imports nltk (about 1.2 s), twice what spaCy itself takes, for components vertcode
@@ -53,10 +53,13 @@ def import_medspacy() -> types.SimpleNamespace:
 def _medspacy_parts() -> types.SimpleNamespace:
     from medspacy.common.medspacy_matcher import MedspacyMatcher
     from medspacy.common.util import prune_overlapping_matches
-    from medspacy.context import ConText  # noqa: F401  (registers the "medspacy_context" factory)
+    from medspacy.context import ConText, ConTextGraph, ConTextModifier
     from medspacy.section_detection import Section, SectionRule
 
     return types.SimpleNamespace(
+        ConText=ConText,
+        ConTextGraph=ConTextGraph,
+        ConTextModifier=ConTextModifier,
         MedspacyMatcher=MedspacyMatcher,
         Section=Section,
         SectionRule=SectionRule,

@@ -13,7 +13,8 @@ spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglis
                           PhraseMatcher
 4. abbreviation_detector  scispacy: "(PVA)" defined in the note...
 5. vertcode_abbreviations ...is labelled like its long form wherever it is used
-6. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json)
+6. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json), by
+                          medspaCy's ConText in linear time, up to caps on terms and modifiers
 7. vertcode_findings      one finding per vertebral body (vertcode.nlp.findings)
 
 medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `medspacy.load()`.
@@ -30,7 +31,7 @@ from spacy.pipeline import SpanRuler
 from vertcode import patterns as pattern_files
 
 # Importing a component's module registers its spaCy factory.
-from vertcode.nlp import findings, rulers, sentences  # noqa: F401
+from vertcode.nlp import bounded_context, findings, rulers, sentences  # noqa: F401
 from vertcode.nlp.medspacy_parts import import_medspacy
 from vertcode.nlp.norms import LINE_BREAK
 from vertcode.nlp.reading.events import term_id
@@ -153,14 +154,8 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
     )
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
-    context: Any = nlp.add_pipe(
-        "medspacy_context",
-        config={
-            "rules": None,
-            "span_attrs": None,
-            "phrase_matcher_attr": "NORM",
-        },
-    )
+    # medspaCy's ConText in time linear in the note, reading up to the caps (vertcode.nlp.bounded_context).
+    context: Any = nlp.add_pipe("vertcode_context", name="medspacy_context")
     # The span ruler, medspaCy's matcher and ConText run the pipeline over every phrase they are
     # given; a phrase only needs the tokenizer (its words' NORMs are their lower case, which no
     # component changes), and running the rest cost a third of the start-up.

@@ -8,6 +8,7 @@ import re
 from bisect import bisect_right
 from typing import Any
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -61,12 +62,14 @@ class SectionFinder:
             return doc
         starts = [start for _, start, _ in matches]
         sections = [Section(None, 0, 0, 0, starts[0])] if starts[0] > 0 else []
+        boundaries = starts + [end for _, _, end in matches if end < len(doc)]
         for (match_id, start, end), next_start in zip(matches, [*starts[1:], len(doc)], strict=True):
-            doc[start].sent_start = True
-            if end < len(doc):
-                doc[end].sent_start = True
             rule = self.rules.get(match_id) or self.matcher.rule_map[self.strings[match_id]]
             sections.append(Section(rule.category, start, end, end, next_start, rule=rule))
+        # At once: setting one token's sent_start looks through the whole Doc for a parse first.
+        sentence_starts: Any = doc.to_array([SENT_START])  # spaCy types it as floats, it holds ints
+        sentence_starts[boundaries] = 1
+        doc.from_array([SENT_START], sentence_starts)
         doc._.sections = sections
         return doc
 

@@ -1,12 +1,20 @@
 """The tokenizer: spaCy's blank English adapted to clinical text; each Doc keeps the text it
 was made from."""
 
+import re
+
 from spacy.lang.en import English
 from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.tokens import Doc
 
 #: Where `ClinicalEnglish.make_doc` keeps the text it was given, in `Doc.user_data`.
 NOTE_TEXT = "vertcode.note_text"
+
+#: Runs of text without white space longer than this are tokenized in pieces of this length.
+#: spaCy's tokenizer searches a run again for each prefix or suffix it strips, so its time grows
+#: with the square of a run of punctuation (")" * 40,000: four minutes); the corpus's longest
+#: run is 139 characters, and a piece of 256 takes half a millisecond at worst.
+LONG_RUN = 256
 
 
 def note_text(doc: Doc) -> str:
@@ -42,6 +50,20 @@ class ClinicalEnglish(English):
 
     def make_doc(self, text: str) -> Doc:
         """The tokenized text, which the Doc also keeps for `note_text` (see there)."""
-        doc = super().make_doc(text)
+        tokenize = super().make_doc
+        if max(map(len, text.split()), default=0) <= LONG_RUN:
+            doc = tokenize(text)
+        else:
+            doc = Doc.from_docs([tokenize(piece) for piece in _pieces(text)], ensure_whitespace=False)
         doc.user_data[NOTE_TEXT] = text
         return doc
+
+
+def _pieces(text: str) -> list[str]:
+    """The text cut inside each run longer than `LONG_RUN`, every `LONG_RUN` characters: the
+    pieces, tokenized one by one, give tokens whose texts and spaces join back into the text."""
+    cuts = [0]
+    for run in re.finditer(r"\S+", text):
+        cuts.extend(range(run.start() + LONG_RUN, run.end(), LONG_RUN))
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]

@@ -18,6 +18,7 @@ from vertcode.coding import code_note
 from vertcode.model import Flag, NoteResult
 from vertcode.read.files import read_notes
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
+from vertcode.run.timing import NoteTimeout, time_limit
 
 #: New strings the pipeline may learn before it is built afresh. spaCy keeps every string it has
 #: seen (about ten per note: names, MRNs, dates), so a long batch would grow by ~4 KB a note; a
@@ -31,16 +32,27 @@ class Coder:
 
     `verbose` puts an internal error's own message in the result; by default only its type is
     given, since a library's message may quote the note, and notes are patient data.
+
+    `timeout` (seconds, None for none) bounds the time to code one note: past it the note gets
+    an error and the next is coded. It is a SIGALRM timer, so it works only in a process's main
+    thread on Unix (elsewhere there is no limit), and interrupts Python code only, not a
+    library's compiled loop (which is why the tokenizer is kept linear).
     """
 
     def __init__(
-        self, patterns_dir: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False
+        self,
+        patterns_dir: str | Path | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        verbose: bool = False,
+        timeout: float | None = None,
     ):
         self._patterns = pattern_files.load(patterns_dir)
         self.nlp = self._build()
         self.descriptions = pattern_files.load_descriptions(patterns_dir)
         self.max_bytes = max_bytes
         self.verbose = verbose
+        self.timeout = timeout
 
     def _build(self):
         from vertcode.nlp.pipeline import build
@@ -72,15 +84,21 @@ class Coder:
         if not note.text.strip():
             result.flags.append(Flag("empty-note", "The note is empty: nothing to code."))
             return result
+        fresh_pipeline = False
         try:
-            extraction = self.nlp(note.text)._.extraction
-            result.findings = extraction.findings
-            result.codes, result.flags = code_note(extraction, self.descriptions)
+            with time_limit(self.timeout):
+                extraction = self.nlp(note.text)._.extraction
+                result.findings = extraction.findings
+                result.codes, result.flags = code_note(extraction, self.descriptions)
+        except NoteTimeout:
+            result.codes, result.findings, result.flags = [], [], []
+            result.errors.append(f"took longer than the {self.timeout:g} s limit per note (--timeout-per-note)")
+            fresh_pipeline = True  # stopped anywhere: no component's state is trusted after it
         except Exception as exc:  # one note's failure must never stop a batch
             result.codes, result.findings, result.flags = [], [], []
             detail = f": {exc}" if self.verbose else " (run with --verbose for the detail)"
             result.errors.append(f"internal error while coding: {type(exc).__name__}{detail}")
-        if len(self.nlp.vocab.strings) > self._string_limit:
+        if fresh_pipeline or len(self.nlp.vocab.strings) > self._string_limit:
             del self.nlp  # freed, with all it learned, before the new one is built
             gc.collect()
             _give_back_free_memory()

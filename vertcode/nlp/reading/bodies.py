@@ -96,7 +96,9 @@ class BodyNotes:
         An abort outranks a negation: "aborted at L2 ... L2 not treated" is an aborted level.
         """
         treated = [o for o, s in self.statuses if s == "treated"]
-        after = [s for o, s in self.statuses if not treated or (o > max(treated) and o not in self.aside)]
+        # Asked at each sentence naming "the affected level": the last treatment is found once.
+        last = max(treated, default=-1)
+        after = [s for o, s in self.statuses if not treated or (o > last and o not in self.aside)]
         undone = [s for s in after if s in ("aborted", "negated")]
         if undone:
             return min(undone, key=_STATUS_RANK.__getitem__)
