@@ -1,0 +1,40 @@
+"""Issue 15: each code line cites its own level's evidence, and cavities made in plain words
+count as the device that makes augmentation."""
+
+import pytest
+
+from conftest import codes, kinds
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (
+            "Vertebral augmentation, T10. Through the 8-gauge cannula the curved instrument was rotated "
+            "and a small cavity is created across the midline. 4 mL of PMMA was injected into the T10 cavity.",
+            "cavity is created",
+        ),
+        (
+            "L2 augmentation: working cannula placed, creating a cavity with the curette, then 3 mL cement into L2.",
+            "creating a cavity",
+        ),
+        (
+            "T8 vertebral augmentation. The bone tamp was used to create a void, then 3 mL PMMA filled it at T8.",
+            "create a void",
+        ),
+    ],
+)
+def test_a_cavity_made_in_plain_words_is_augmentation(code, text, words):
+    result = code(text)
+    assert list(codes(result)) in (["22513"], ["22514"])
+    cited = [e for c in result.codes for e in c.evidence if e.label == "DEVICE"]
+    assert any(e.text == words and text[e.start : e.end] == words for e in cited)
+    assert "technique-conflict" not in kinds(result)
+
+
+def test_a_cavity_that_was_there_is_not_one_made(code):
+    text = (
+        "Vertebroplasty L1. The needle was placed into the vacuum cleft cavity through the left pedicle "
+        "and 3 mL PMMA was injected at L1."
+    )
+    assert codes(code(text)) == {"22511": 1}
