@@ -38,3 +38,19 @@ def test_a_cavity_that_was_there_is_not_one_made(code):
         "and 3 mL PMMA was injected at L1."
     )
     assert codes(code(text)) == {"22511": 1}
+
+
+def test_a_level_a_title_lists_for_biopsy_only_is_a_biopsy_site(code):
+    # Issue 15: coded 22510 + 22512 for L1 and no 20225: a biopsy-only level billed as an add-on.
+    text = (
+        "PROCEDURE: T8 vertebroplasty and T8 bone biopsy, L1 bone biopsy.\n\n"
+        "DESCRIPTION: Under fluoroscopy an 11-gauge needle was advanced through the right L1 pedicle into "
+        "the lesion and two cores were obtained. The needle was withdrawn.\n"
+        "Attention was turned to T8. A needle was placed through the left pedicle, a core was taken, and "
+        "3 mL of PMMA was injected into T8.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22510": 1, "20225": 1}
+    (biopsy,) = [c for c in result.codes if c.code == "20225"]
+    assert biopsy.levels == ["L1"] and biopsy.modifiers == ["XS"]
+    assert "biopsy-other-level" in kinds(result)

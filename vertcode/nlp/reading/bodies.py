@@ -130,11 +130,17 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
     any_described = any(n.described and n.status() == "treated" for n in bodies)
     # A sacroplasty described along "the fracture from S1 to S3" treats the sacrum its title names.
     segments_described = any(n.level[0] == "S" and n.level != SACRUM and n.described and not n.as_body for n in bodies)
+    # Cement written at the levels it went into: a level without any is not one of them.
+    cement_placed = any(e.label == "CEMENT" for n in bodies for e in n.evidence)
     found, title_only = [], []
     for notes in bodies:
         status = notes.status()
         if status == "aborted" and notes.level in note.biopsied and not notes.techniques:
             # "Biopsy of L2 ... no cement was injected at L2": a biopsy site, not an attempt.
+            status = "mentioned"
+        elif status == "treated" and notes.level in note.biopsied and cement_placed and not _treated_here(notes):
+            # "3. L1 bone biopsy ... a needle into the L1 lesion, two cores obtained" beside cement
+            # at T8: L1 is a biopsy site, however the list's first item was titled.
             status = "mentioned"
         finding = Finding(level=notes.level, status=status, order=notes.order(note.text_length))
         if status == "treated":
@@ -161,6 +167,11 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
         found.append(finding)
     found.sort(key=lambda f: (f.status != "treated", f.order))
     return found, title_only
+
+
+def _treated_here(notes: BodyNotes) -> bool:
+    """Cement, an injection or a cavity device is cited at this level itself."""
+    return any(e.label in ("CEMENT", "INJECTION", "DEVICE") for e in notes.evidence)
 
 
 def _default_technique(note: NoteWide) -> str | None:
