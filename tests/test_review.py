@@ -5,6 +5,8 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
+from importlib.metadata import version
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 from vertcode.cli import app
 from vertcode.write.pages import page_name, render_index, render_note
 
+from chromium import CHROMIUM, FLAGS, Browser
 from conftest import NOTES
 
 SEED4 = (NOTES / "seed-04.txt").read_text()
@@ -46,10 +49,37 @@ def test_every_evidence_span_is_on_the_page_with_its_offsets(code):
 def test_the_code_panel_shows_code_units_levels_and_review(code):
     page = render_note(code(SEED4), SEED4)
     rows = re.findall(
-        r'<tr data-spans="([^"]+)" data-code="(\d+)"><td><b>\d+</b></td><td>(\d+)</td><td>([^<]*)</td>', page
+        r'<tbody data-spans="([^"]+)" data-code="(\d+)"><tr><td><b>\d+</b></td><td>(\d+)</td><td>([^<]*)</td>', page
     )
     assert [(c, u, lv) for _, c, u, lv in rows] == [("22513", "1", "T7"), ("22515", "2", "L3 L4")]
-    assert "cross-region-primary" in page and "<span class=review>review</span>" in page
+    headings = re.findall(r"<th [^>]*>([^<]*)</th>", page.split('<table class="codes">')[1].split("</thead>")[0])
+    assert headings == ["code", "units", "levels", "modifiers", "disposition", "description and rationale"]
+
+
+def test_review_says_its_reason_beside_it(code):
+    page = render_note(code(SEED4), SEED4)
+    line = page.split('data-code="22513">')[1].split("</tbody>")[0]
+    assert re.search(
+        r'<span class="review">review</span><br><small class="reason"><span title="[^"]+">'
+        r"cross-region-primary</span></small>",
+        line,
+    )
+    plain = "Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n"
+    assert "<td>auto</td>" in render_note(code(plain), plain)
+
+
+def test_a_note_with_no_code_says_so(code):
+    clinic = "Clinic visit. Back pain, improving. Follow up in six weeks.\n"
+    result = code(clinic)
+    assert not result.codes and result.disposition == "auto"
+    assert "<b>auto</b>: no code; nothing in the note is unexplained" in render_note(result, clinic)
+
+
+def test_the_page_says_which_vertcode_wrote_it_and_when(code):
+    before = date.today().isoformat()
+    page = render_note(code(SEED4), SEED4)
+    written = re.search(r'<p class="made">vertcode (\S+), written (\S+)</p>', page)
+    assert written and written[1] == version("vertcode") and written[2] in {before, date.today().isoformat()}
 
 
 def test_the_seed_4_page_highlights_levels_curette_and_guidance(code):
@@ -123,20 +153,39 @@ def test_batch_writes_a_page_per_note_and_an_index(tmp_path):
     assert "22510 x1" in (pages / "index.html").read_text()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM and not os.environ.get("CI"), reason="chromium is installed by .ci/run"
+)
 
 
-@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="chromium is installed by .ci/run")
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert CHROMIUM, "CI must install chromium (.ci/run)"
+    running = Browser(tmp_path_factory.mktemp("cdp-profile"))
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def seed_page(tmp_path_factory, code):
+    path = tmp_path_factory.mktemp("seed") / "seed-04.html"
+    path.write_text(render_note(code(SEED4, "seed-04.txt"), SEED4), encoding="utf-8")
+    return path.as_uri()
+
+
+@needs_chromium
+def test_the_description_reads_at_1000_px(browser, seed_page):
+    tab = browser.open(seed_page, width=1000)
+    width = tab.eval("document.querySelector('.codes td.description').getBoundingClientRect().width")
+    characters = tab.eval(
+        "(function () { var probe = document.createElement('span'); probe.textContent = 'x'.repeat(100);"
+        "document.querySelector('.codes td.description small').appendChild(probe);"
+        "var w = probe.getBoundingClientRect().width; probe.remove(); return w / 100; })()"
+    )
+    assert width >= 400 and width / characters >= 60, (width, characters)
+
+
+@needs_chromium
 def test_in_a_real_browser(tmp_path_factory, code):
     assert CHROMIUM, "CI must install chromium (.ci/run)"
     folder = tmp_path_factory.mktemp("browser")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from datetime import date
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 
@@ -14,6 +16,15 @@ from pathlib import Path
 def asset(name: str) -> str:
     """A style sheet or script shipped beside this module (package data, so the wheel has it)."""
     return files(__package__).joinpath(name).read_text(encoding="utf-8").strip()
+
+
+def made() -> str:
+    """Which vertcode wrote a page, and when: a page read months later says what produced it."""
+    try:
+        which = f"vertcode {version('vertcode')}"
+    except PackageNotFoundError:  # a source tree run without installing it
+        which = "vertcode (version unknown: not installed)"
+    return f'<p class="made">{html.escape(which)}, written {date.today().isoformat()}</p>'
 
 
 def _csp(*scripts: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vertcode.model import Evidence, NoteResult
-from vertcode.write.pages.common import asset, page
+from vertcode.model import CodeLine, Evidence, Flag, NoteResult
+from vertcode.write.pages.common import asset, made, page
 
 # displaCy-like colours, by label; context triggers share the colour of what they say.
 COLOURS = {
@@ -97,25 +98,17 @@ def _label(mark: _Mark) -> str:
 def render_note(result: NoteResult, text: str) -> str:
     """The review page of one coded note."""
     marks, idents = _marks(result)
-    rows = []
-    for line in result.codes:
-        spans = " ".join(sorted({idents[ev] for ev in line.evidence}, key=lambda s: int(s[1:])))
-        rows.append(
-            f'<tr data-spans="{spans}" data-code="{html.escape(line.code)}">'
-            f"<td><b>{html.escape(line.code)}</b></td><td>{line.units}</td>"
-            f"<td>{html.escape(' '.join(line.levels))}</td>"
-            f"<td>{html.escape(', '.join(line.modifiers))}</td>"
-            f"<td>{'<span class=review>review</span>' if line.review else ''}</td>"
-            f"<td>{html.escape(line.description)}<br><small>{html.escape(line.rationale)}</small></td></tr>"
-        )
     codes = (
-        '<table class="codes"><thead><tr><th>code</th><th>units</th><th>levels</th><th>modifiers</th>'
-        "<th></th><th>description</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        if rows
+        '<table class="codes"><thead><tr><th scope="col">code</th><th scope="col">units</th>'
+        '<th scope="col">levels</th><th scope="col">modifiers</th><th scope="col">disposition</th></tr>'
+        '<tr><th scope="colgroup" colspan="5">description and rationale</th></tr></thead>'
+        + "".join(_code_line(line, result.flags, idents) for line in result.codes)
+        + "</table>"
+        if result.codes
         else "<p>No code suggested.</p>"
     )
     flags = "".join(
-        f'<li data-spans="{" ".join(sorted({idents[ev] for ev in flag.evidence}, key=lambda s: int(s[1:])))}" '
+        f'<li data-spans="{_spans(flag.evidence, idents)}" '
         f'data-kind="{html.escape(flag.kind)}"><span class="kind">{html.escape(flag.kind)}</span>: '
         f"{html.escape(flag.message)}</li>"
         for flag in result.flags
@@ -128,7 +121,7 @@ def render_note(result: NoteResult, text: str) -> str:
         for m in marks
     )
     body = (
-        f"<header><h1>{html.escape(result.note)}</h1></header>\n<main>\n"
+        f"<header><h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
         f'<div class="note">{_highlight(text, marks)}</div>\n'
         f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
         f"<h2>Codes</h2>\n{codes}\n"
@@ -145,8 +138,43 @@ def render_note(result: NoteResult, text: str) -> str:
     return page(f"vertcode: {result.note}", body, asset("note.js"))
 
 
+def _spans(evidence: Iterable[Evidence], idents: dict[Evidence, str]) -> str:
+    return " ".join(sorted({idents[ev] for ev in evidence}, key=lambda s: int(s[1:])))
+
+
+def _code_line(line: CodeLine, flags: list[Flag], idents: dict[Evidence, str]) -> str:
+    """A code line as two rows in a body of its own, so hovering either lights its spans: the
+    short columns, then the description across the panel's full width, where it reads."""
+    if line.review:
+        reasons = ", ".join(
+            f'<span title="{html.escape(f.message)}">{html.escape(f.kind)}</span>' for f in _reasons(line, flags)
+        )
+        disposition = '<span class="review">review</span>' + (
+            reasons and f'<br><small class="reason">{reasons}</small>'
+        )
+    else:
+        disposition = "auto"
+    return (
+        f'<tbody data-spans="{_spans(line.evidence, idents)}" data-code="{html.escape(line.code)}">'
+        f"<tr><td><b>{html.escape(line.code)}</b></td><td>{line.units}</td>"
+        f"<td>{html.escape(' '.join(line.levels))}</td>"
+        f"<td>{html.escape(', '.join(line.modifiers)) or '&ndash;'}</td><td>{disposition}</td></tr>"
+        f'<tr><td colspan="5" class="description">{html.escape(line.description)}<br>'
+        f"<small>{html.escape(line.rationale)}</small></td></tr></tbody>"
+    )
+
+
+def _reasons(line: CodeLine, flags: list[Flag]) -> list[Flag]:
+    """The flags behind a line's review: those citing its spans or naming its code; a line
+    marked for review that no flag names is explained by all of the note's flags."""
+    cited = set(line.evidence)
+    own = [flag for flag in flags if cited.intersection(flag.evidence) or line.code in flag.message]
+    return own or flags
+
+
 def _disposition(result: NoteResult) -> str:
     if result.disposition == "auto":
-        return "<b>auto</b>: nothing in the note is unexplained"
+        # "auto" alone reads as "fine to bill" on a note that bills nothing.
+        return "<b>auto</b>: " + ("" if result.codes else "no code; ") + "nothing in the note is unexplained"
     reasons = ", ".join(dict.fromkeys(f.kind for f in result.flags)) or "error"
     return f"<b>review</b>: {html.escape(reasons)}"
