@@ -41,7 +41,7 @@ def test_every_evidence_span_is_on_the_page_with_its_offsets(code):
     for ident, start, end in listed:
         # The span's marked segments spell exactly its text.
         segments = re.findall(
-            rf'<mark [^>]*data-span="[^"]*\b{ident}\b[^"]*"[^>]*>(.*?)(?:<span class="tag">|</mark>)', page
+            rf'<mark [^>]*data-span="[^"]*\b{ident}\b[^"]*"[^>]*>(.*?)(?:<span class="tag|</mark>)', page
         )
         assert html.unescape("".join(segments)) == SEED4[int(start) : int(end)]
 
@@ -183,6 +183,63 @@ def test_the_description_reads_at_1000_px(browser, seed_page):
         "var w = probe.getBoundingClientRect().width; probe.remove(); return w / 100; })()"
     )
     assert width >= 400 and width / characters >= 60, (width, characters)
+
+
+MTSAMPLES = (NOTES / "mtsamples-kyphoplasty-t12-l1.txt").read_text()
+VISIBLE_TAGS = "[...document.querySelectorAll('.tag')].filter(t => getComputedStyle(t).display !== 'none').length"
+
+
+def test_spans_that_decide_codes_are_tagged_and_the_rest_quiet(code):
+    result = code(MTSAMPLES)
+    page = render_note(result, MTSAMPLES)
+    tags = re.findall(r'<span class="tag( quiet)?">([^<]+)</span>', page)
+    quiet = {label for q, label in tags if q}
+    assert quiet and quiet <= {"ACCESS", "APPROACH", "LATERALITY", "GUIDANCE", "INJECTION", "INCLUDED"}
+    assert {"LEVEL", "TECHNIQUE", "DEVICE", "CEMENT"} <= {label for q, label in tags if not q}
+    assert re.search(r'<button type="button" id="all-tags" aria-pressed="false">Tag all \d+ spans</button>', page)
+
+
+@pytest.fixture(scope="module")
+def busy_page(tmp_path_factory, code):
+    path = tmp_path_factory.mktemp("busy") / "busy.html"
+    path.write_text(render_note(code(MTSAMPLES, "busy.txt"), MTSAMPLES), encoding="utf-8")
+    return path.as_uri()
+
+
+@needs_chromium
+def test_the_tag_toggle_works_from_the_keyboard(browser, busy_page):
+    tab = browser.open(busy_page)
+    total, quiet = tab.eval(
+        "[document.querySelectorAll('.tag').length, document.querySelectorAll('.tag.quiet').length]"
+    )
+    assert tab.eval(VISIBLE_TAGS) == total - quiet and quiet >= 20
+    tab.press("Tab")
+    assert tab.eval("document.activeElement.id") == "all-tags"
+    tab.press("Enter")
+    assert tab.eval(VISIBLE_TAGS) == total
+    assert tab.eval("document.getElementById('all-tags').getAttribute('aria-pressed')") == "true"
+    tab.press("Space")
+    assert tab.eval(VISIBLE_TAGS) == total - quiet
+    assert tab.eval("document.getElementById('all-tags').getAttribute('aria-pressed')") == "false"
+
+
+@needs_chromium
+def test_the_print_layout_hides_controls_and_shows_all_evidence(browser, busy_page):
+    tab = browser.open(busy_page)
+    spans_shown = "[...document.querySelectorAll('.spans li')].every(li => li.checkVisibility())"
+    assert not tab.eval(spans_shown)
+    tab.media("print")
+    try:
+        assert tab.eval(VISIBLE_TAGS) == tab.eval("document.querySelectorAll('.tag').length")
+        assert tab.eval("document.getElementById('all-tags').getBoundingClientRect().height") == 0
+        assert tab.eval(spans_shown)
+        # The panel follows the note rather than squeezing beside it.
+        assert tab.eval(
+            "document.querySelector('aside').getBoundingClientRect().top >="
+            " document.querySelector('.note').getBoundingClientRect().bottom"
+        )
+    finally:
+        tab.media("")
 
 
 @needs_chromium

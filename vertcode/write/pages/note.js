@@ -14,3 +14,10 @@ document.querySelectorAll('[data-spans]').forEach(function (item) {
     mark(item.classList.contains('pinned'));
   });
 });
+// One button shows the quiet spans' tags too; aria-pressed says which view is on.
+var allTags = document.getElementById('all-tags');
+if (allTags) {
+  allTags.addEventListener('click', function () {
+    allTags.setAttribute('aria-pressed', String(document.body.classList.toggle('all-tags')));
+  });
+}

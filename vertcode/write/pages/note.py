@@ -42,6 +42,11 @@ CONTEXT_NAMES = {
     "LANDMARK": "landmark",
 }
 DEFAULT_COLOUR = "#ddd"
+#: The steps of getting there: they support a code line but never change what is coded, so they
+#: are underlined, untagged, until the reader asks for every tag.
+QUIET = frozenset(
+    {"ACCESS", "APPROACH", "LATERALITY", "GUIDANCE", "INJECTION", "INCLUDED", "TREATED", "EQUIPMENT", "HARDWARE"}
+)
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,26 @@ def _highlight(text: str, marks: list[_Mark]) -> str:
         if not covering:
             out.append(piece)
             continue
-        # The narrowest span colours the segment; all of them light up with it.
-        inner = min(covering, key=lambda m: m.evidence.end - m.evidence.start)
+        # The narrowest span that decides colours the segment; all of them light up with it.
+        deciding = [m for m in covering if not _quiet(m)]
+        inner = min(deciding or covering, key=lambda m: m.evidence.end - m.evidence.start)
         label = inner.evidence.label
-        context = label in CONTEXT_NAMES or inner.status is not None
-        tags = "".join(f'<span class="tag">{html.escape(_label(m))}</span>' for m in covering if m.evidence.end == end)
+        kind = "context" if label in CONTEXT_NAMES or inner.status is not None else "ev"
+        tags = "".join(
+            f'<span class="tag{" quiet" * _quiet(m)}">{html.escape(_label(m))}</span>'
+            for m in covering
+            if m.evidence.end == end
+        )
         out.append(
-            f'<mark class="{"context" if context else "ev"}" data-span="{" ".join(m.ident for m in covering)}" '
+            f'<mark class="{kind}{"" if deciding else " quiet"}" data-span="{" ".join(m.ident for m in covering)}" '
             f'data-label="{html.escape(label)}" data-start="{inner.evidence.start}" data-end="{inner.evidence.end}" '
-            f'style="background: {COLOURS.get(label, DEFAULT_COLOUR)}">{piece}{tags}</mark>'
+            f'style="--c: {COLOURS.get(label, DEFAULT_COLOUR)}">{piece}{tags}</mark>'
         )
     return "".join(out)
+
+
+def _quiet(mark: _Mark) -> bool:
+    return mark.evidence.label in QUIET and mark.status is None
 
 
 def _label(mark: _Mark) -> str:
@@ -122,7 +136,7 @@ def render_note(result: NoteResult, text: str) -> str:
     )
     body = (
         f"<header><h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
-        f'<div class="note">{_highlight(text, marks)}</div>\n'
+        f'<div>{_tag_toggle(marks)}<div class="note">{_highlight(text, marks)}</div></div>\n'
         f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
         f"<h2>Codes</h2>\n{codes}\n"
         + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
@@ -136,6 +150,17 @@ def render_note(result: NoteResult, text: str) -> str:
         + "</aside>\n</main>"
     )
     return page(f"vertcode: {result.note}", body, asset("note.js"))
+
+
+def _tag_toggle(marks: list[_Mark]) -> str:
+    quiet = sum(map(_quiet, marks))
+    if not quiet:
+        return ""
+    return (
+        f'<p class="controls"><button type="button" id="all-tags" aria-pressed="false">Tag all {len(marks)} spans'
+        f"</button> {len(marks) - quiet} decide the codes and are tagged; {quiet} more (access, approach, guidance, "
+        "laterality, injection, included services) are underlined.</p>"
+    )
 
 
 def _spans(evidence: Iterable[Evidence], idents: dict[Evidence, str]) -> str:
