@@ -128,8 +128,34 @@ def test_index_lists_and_links_every_note(tmp_path, code):
     page = render_index(results, tmp_path)
     assert f'<a href="{page_name("a/seed-04.txt")}">a/seed-04.txt</a>' in page
     assert "22513 x1, 22515 x2" in page and "cross-region-primary" in page
-    assert '<td data-sort="error">error</td>' in page and "bad.txt</td>" in page
-    assert page.count("<th data-column=") == 4
+    assert '<td data-sort="error">error: no such file</td>' in page and "bad.txt</td>" in page
+    assert page.count(" data-column=") == 4
+
+
+def test_the_index_counts_notes_dispositions_and_codes(tmp_path, code):
+    clinic = "Clinic visit. Back pain, improving. Follow up in six weeks.\n"
+    results = [
+        code(SEED4, "seed-04.txt").to_dict(),
+        code(SEED4, "again.txt").to_dict(),
+        code(clinic, "clinic.txt").to_dict(),
+        {"note": "bad.txt", "codes": [], "flags": [], "errors": ["cannot read: permission denied"]},
+    ]
+    page = render_index(results, tmp_path)
+    assert "<b>4</b> notes: <b>1</b> auto, <b>2</b> review, <b>1</b> errors." in page
+    assert "<b>22513</b> on 2 notes (2 units), <b>22515</b> on 2 notes (4 units)" in page
+    assert '<span class="none">no code</span></td>' in page.split("clinic.txt</td>")[1].split("</tr>")[0]
+    assert "error: cannot read: permission denied</td>" in page
+    assert '<option value="22513">22513</option>' in page and '<option value="cross-region-primary">' in page
+
+
+def test_a_page_in_a_batch_links_its_index_and_neighbours(code):
+    result = code(SEED4, "a/seed-04.txt")
+    alone = render_note(result, SEED4)
+    assert "<nav>" not in alone and "index.html" not in alone
+    page = render_note(result, SEED4, index="index.html")
+    name = page_name("a/seed-04.txt")
+    for rel, asked in (("index", "at"), ("prev", "prev"), ("next", "next")):
+        assert f'<a rel="{rel}" href="index.html#{asked}={name}">' in page
 
 
 def test_explain_command_writes_the_page(tmp_path):
@@ -151,6 +177,8 @@ def test_batch_writes_a_page_per_note_and_an_index(tmp_path):
         ["index.html", page_name(str(notes / "seed-01.txt")), page_name(str(notes / "seed-04.txt"))]
     )
     assert "22510 x1" in (pages / "index.html").read_text()
+    page = (pages / page_name(str(notes / "seed-04.txt"))).read_text()
+    assert f'href="index.html#next={page_name(str(notes / "seed-04.txt"))}"' in page
 
 
 needs_chromium = pytest.mark.skipif(
@@ -240,6 +268,97 @@ def test_the_print_layout_hides_controls_and_shows_all_evidence(browser, busy_pa
         )
     finally:
         tab.media("")
+
+
+def synthetic(i):
+    """One of 3,000 results as a batch writes them: a mix of codes, flags, errors and hostile names."""
+    name = f"<img src=x onerror=\"document.title='pwned'\">{i}.txt" if i % 500 == 3 else f"n{i:04}.txt"
+    if i % 100 == 7:
+        return {"note": name, "codes": [], "flags": [], "errors": ["cannot read: not UTF-8"]}
+    codes = [] if i % 5 == 0 else [{"code": "22513" if i % 2 else "22510", "units": 1}]
+    codes += [{"code": "22515", "units": i % 3}] if codes and i % 3 else []
+    flags = [{"kind": "cross-region-primary", "message": "m"}] if i % 4 == 0 else []
+    return {"note": name, "codes": codes, "flags": flags, "errors": [], "disposition": "review" if flags else "auto"}
+
+
+def choose(tab, ident, value, event="change"):
+    """Set a filter as a reader does, and let the page hear of it."""
+    tab.eval(
+        f"(s => {{ s.value = {value!r}; s.dispatchEvent(new Event({event!r})); }})(document.getElementById({ident!r}))"
+    )
+
+
+def shown(tab):
+    return tab.eval(
+        "[document.querySelectorAll('tbody tr:not([hidden])').length, document.getElementById('shown').value]"
+    )
+
+
+@needs_chromium
+def test_a_3000_row_index_searches_and_filters_in_the_browser(browser, tmp_path):
+    results = [synthetic(i) for i in range(3000)]
+    index = tmp_path / "index.html"
+    index.write_text(render_index(results, tmp_path), encoding="utf-8")
+    tab = browser.open(index.as_uri())
+    assert shown(tab) == [3000, "3000 of 3000 notes shown"]
+    assert tab.eval("document.title") == "vertcode review" and tab.eval("document.images.length") == 0
+
+    def expect(keep):
+        n = sum(1 for r in results if keep(r))
+        assert shown(tab) == [n, f"{n} of 3000 notes shown"]
+
+    choose(tab, "disposition", "error")
+    expect(lambda r: r["errors"])
+    choose(tab, "disposition", "review")
+    expect(lambda r: not r["errors"] and r["flags"])
+    choose(tab, "code", "22515")
+    expect(lambda r: r["flags"] and any(c["code"] == "22515" for c in r["codes"]))
+    choose(tab, "disposition", "")
+    choose(tab, "code", "-")
+    expect(lambda r: not r["codes"])
+    choose(tab, "code", "")
+    choose(tab, "flag", "-")
+    expect(lambda r: not r["flags"])
+    choose(tab, "flag", "")
+    tab.eval("document.getElementById('search').focus()")
+    tab.send("Input.insertText", {"text": "N02"})
+    expect(lambda r: "n02" in r["note"])
+    choose(tab, "search", "onerror", "input")
+    expect(lambda r: "onerror" in r["note"])
+    assert tab.eval("document.title") == "vertcode review" and tab.eval("document.images.length") == 0
+
+
+@needs_chromium
+def test_previous_and_next_walk_the_index_as_filtered(browser, tmp_path, code):
+    plain = "Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n"
+    notes = [("a.txt", plain), ("b.txt", SEED4), ("c.txt", plain)]
+    results = []
+    for name, text in notes:
+        result = code(text, name)
+        (tmp_path / page_name(name)).write_text(render_note(result, text, index="index.html"), encoding="utf-8")
+        results.append(result.to_dict())
+    (tmp_path / "index.html").write_text(render_index(results, tmp_path), encoding="utf-8")
+    a, b, c = (tmp_path / page_name(name) for name, _ in notes)
+
+    def follow(tab, rel, to):
+        tab.eval(f"document.querySelector('nav a[rel={rel}]').click()")
+        tab.wait_for(f"location.pathname.endsWith({to.name!r}) && document.readyState === 'complete'")
+
+    tab = browser.open(a.as_uri())
+    follow(tab, "next", b)
+    follow(tab, "next", c)
+    follow(tab, "prev", b)
+    follow(tab, "index", tmp_path / "index.html")
+    assert tab.eval("document.querySelector('tr.current').getAttribute('data-page')") == b.name
+    tab.go(a.as_uri())
+    follow(tab, "prev", tmp_path / "index.html")
+    assert tab.eval("document.getElementById('notice').textContent") == "That was the first note in this list."
+    # The reader filters to auto notes: next from a skips b, which needs review.
+    tab.eval(
+        "(s => { s.value = 'auto'; s.dispatchEvent(new Event('change')); })(document.getElementById('disposition'))"
+    )
+    tab.go(a.as_uri())
+    follow(tab, "next", c)
 
 
 @needs_chromium

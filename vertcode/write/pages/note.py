@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vertcode.model import CodeLine, Evidence, Flag, NoteResult
-from vertcode.write.pages.common import asset, made, page
+from vertcode.write.pages.common import asset, made, page, page_name
 
 # displaCy-like colours, by label; context triggers share the colour of what they say.
 COLOURS = {
@@ -109,8 +109,11 @@ def _label(mark: _Mark) -> str:
     return f"{label} · {mark.status}" if mark.status else label
 
 
-def render_note(result: NoteResult, text: str) -> str:
-    """The review page of one coded note."""
+def render_note(result: NoteResult, text: str, *, index: str | None = None) -> str:
+    """The review page of one coded note. `index`, the address of a batch's index page beside
+    it, adds links to it and to the previous and next note; those go through the index, the one
+    page that knows the batch's order (and the reader's filter), so a page written while the
+    batch runs needs no rewriting when it ends."""
     marks, idents = _marks(result)
     codes = (
         '<table class="codes"><thead><tr><th scope="col">code</th><th scope="col">units</th>'
@@ -135,7 +138,7 @@ def render_note(result: NoteResult, text: str) -> str:
         for m in marks
     )
     body = (
-        f"<header><h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
+        f"<header>{_nav(result.note, index)}<h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
         f'<div>{_tag_toggle(marks)}<div class="note">{_highlight(text, marks)}</div></div>\n'
         f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
         f"<h2>Codes</h2>\n{codes}\n"
@@ -150,6 +153,20 @@ def render_note(result: NoteResult, text: str) -> str:
         + "</aside>\n</main>"
     )
     return page(f"vertcode: {result.note}", body, asset("note.js"))
+
+
+def _nav(note: str, index: str | None) -> str:
+    if index is None:
+        return ""
+    links = (("index", "at", "index"), ("prev", "prev", "previous note"), ("next", "next", "next note"))
+    return (
+        "<nav>"
+        + "".join(
+            f'<a rel="{rel}" href="{html.escape(f"{index}#{asked}={page_name(note)}")}">{words}</a>'
+            for rel, asked, words in links
+        )
+        + "</nav>"
+    )
 
 
 def _tag_toggle(marks: list[_Mark]) -> str:
