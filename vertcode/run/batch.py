@@ -379,7 +379,7 @@ def _code_chunk(chunk: Iterable[NoteSource]) -> list[list[Coded]]:
             if worker.page_dir is not None and note is not None:
                 page = worker.page_dir / page_name(note.name)
                 try:
-                    page.write_text(render_note(result, note.text), encoding="utf-8")
+                    page.write_text(render_note(result, note.text, index="index.html"), encoding="utf-8")
                 except OSError as exc:
                     raise _PageNotWritten(str(page), exc.strerror or str(exc)) from None
             group.append(Coded.of(result))
