@@ -37,7 +37,18 @@ def test_code_json_is_the_contract():
         ("22515", 2, ["L3", "L4"]),
     ]
     line = data["codes"][0]
-    assert set(line) == {"code", "units", "levels", "description", "rationale", "modifiers", "review", "evidence"}
+    assert set(line) == {
+        "code",
+        "units",
+        "levels",
+        "description",
+        "rationale",
+        "modifiers",
+        "review",
+        "review_reasons",
+        "evidence",
+    }
+    assert (line["review"], line["review_reasons"]) == (True, ["cross-region-primary"])
     text = (NOTES / "seed-04.txt").read_text()
     for ev in line["evidence"]:
         assert set(ev) == {"start", "end", "text", "label"}

@@ -131,8 +131,17 @@ class CodeLine:
     description: str
     rationale: str
     modifiers: list[str] = field(default_factory=list)
-    review: bool = False
+    #: The kinds of the flags that put this line under a coder's review (empty: none does).
+    review_reasons: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def review(self) -> bool:
+        return bool(self.review_reasons)
+
+    def mark_review(self, reason: str) -> None:
+        if reason not in self.review_reasons:
+            self.review_reasons.append(reason)
 
     def to_dict(self) -> dict:
         return {
@@ -143,6 +152,7 @@ class CodeLine:
             "rationale": self.rationale,
             "modifiers": list(self.modifiers),
             "review": self.review,
+            "review_reasons": list(self.review_reasons),
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
