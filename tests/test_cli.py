@@ -24,8 +24,19 @@ def invoke(*args, input=None):
 def test_code_json_is_the_contract():
     result = invoke("code", SEED4, "--format", "json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert list(data) == ["note", "disposition", "codes", "findings", "flags", "errors", "sha256", "extractor"]
+    (data,) = json.loads(result.stdout)
+    assert list(data) == [
+        "schema",
+        "note",
+        "disposition",
+        "codes",
+        "findings",
+        "flags",
+        "errors",
+        "sha256",
+        "extractor",
+        "producer",
+    ]
     # Levels in two regions: the primary is a choice a coder confirms.
     assert data["disposition"] == "review"
     assert [f["kind"] for f in data["flags"]] == ["cross-region-primary"]
@@ -78,7 +89,7 @@ def test_code_table_shows_codes_evidence_and_flags():
 
 def test_code_reads_standard_input():
     result = invoke("code", "-", "-f", "json", input="Balloon kyphoplasty at L1 with cement.")
-    data = json.loads(result.stdout)
+    (data,) = json.loads(result.stdout)
     assert data["note"] == "-"
     assert [c["code"] for c in data["codes"]] == ["22514"]
 
@@ -88,6 +99,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     assert result.exit_code == 1
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first == {
+        "schema": "vertcode/result/2",
         "note": "no-such-note.txt",
         "disposition": "review",
         "codes": [],
@@ -95,6 +107,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
         "flags": [],
         "errors": ["no such file"],
         "sha256": None,
+        "producer": second["producer"],
     }
     assert second["codes"][0]["code"] == "22513"
     assert "vertcode: no-such-note.txt: no such file" in result.stderr
@@ -106,7 +119,7 @@ def test_binary_file_is_an_error_naming_the_file(tmp_path):
     image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     result = invoke("code", str(image), "-f", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["errors"] == ["binary file (contains NUL bytes), not a text note"]
+    assert json.loads(result.stdout)[0]["errors"] == ["binary file (contains NUL bytes), not a text note"]
     assert f"{image}: binary file" in result.stderr
 
 

@@ -3,13 +3,36 @@ result holds, in one shape, versioned and validated."""
 
 import io
 import json
+import shutil
+from importlib.metadata import version
+from importlib.resources import files
 
+import jsonschema
 import pytest
+from typer.testing import CliRunner
 
+from vertcode import patterns
+from vertcode.cli import app
 from vertcode.read.text import NoteSource
+from vertcode.run.batch import run_batch
+from vertcode.write.records import to_json_line
 from vertcode.write.table import write_table
 
-from conftest import NOTES
+from conftest import NOTES, ROOT
+
+SCHEMA = json.loads((files("vertcode") / "schema" / "result.schema.json").read_text(encoding="utf-8"))
+validate = jsonschema.Draft202012Validator(SCHEMA).validate
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+@pytest.fixture(scope="module")
+def corpus_results(coder):
+    return [
+        result for path in sorted(NOTES.glob("*.txt")) for result in coder.code_sources([NoteSource(path.name, path)])
+    ]
 
 
 def table_lines(coder, name, width):
@@ -101,12 +124,62 @@ def test_no_wrapped_line_of_the_table_falls_back_to_column_zero(coder, width):
         assert [line for line in lines if line and not line.startswith("  ")] == [lines[0]]
 
 
-def test_every_line_under_review_says_which_of_its_notes_flags_put_it_there(coder):
+def test_every_line_under_review_says_which_of_its_notes_flags_put_it_there(corpus_results):
     under_review = 0
-    for path in sorted(NOTES.glob("*.txt")):
-        (result,) = coder.code_sources([NoteSource(path.name, path)])
+    for result in corpus_results:
         for line in result.codes:
             assert line.review == bool(line.review_reasons)
-            assert set(line.review_reasons) <= {f.kind for f in result.flags}, (path.name, line.code)
+            assert set(line.review_reasons) <= {f.kind for f in result.flags}, (result.note, line.code)
             under_review += line.review
     assert under_review > 100
+
+
+# -- the JSON contract: one shape, versioned, described by a schema shipped in the package ---------
+
+
+def test_every_corpus_notes_result_validates_against_the_shipped_schema(corpus_results):
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert len(corpus_results) == 579
+    for result in corpus_results:
+        validate(json.loads(to_json_line(result)))
+
+
+def test_json_is_a_list_for_one_note_as_for_several_and_every_output_validates(tmp_path):
+    one = json.loads(invoke("code", str(NOTES / "seed-04.txt"), "-f", "json").stdout)
+    several = json.loads(invoke("code", str(NOTES / "seed-01.txt"), "missing.txt", "-", "-f", "json", input="x").stdout)
+    assert [r["note"] for r in one] == [str(NOTES / "seed-04.txt")]
+    assert [r["note"] for r in several] == [str(NOTES / "seed-01.txt"), "missing.txt", "-"]
+    lines = invoke("code", str(NOTES / "seed-02.txt"), "-f", "jsonl").stdout.splitlines()
+    table = tmp_path / "notes.csv"
+    table.write_text("id,text\n7,Vertebroplasty T7 with 3 mL PMMA through a needle.\n8,\n")
+    assert invoke("batch", str(table), "--out", str(tmp_path / "out.jsonl")).exit_code == 1  # row 8 has no text
+    batch = (tmp_path / "out.jsonl").read_text().splitlines()
+    for data in one + several + [json.loads(line) for line in lines + batch]:
+        validate(data)
+        assert data["schema"] == "vertcode/result/2"
+
+
+def test_each_result_says_which_vertcode_and_patterns_produced_it(tmp_path):
+    (data,) = json.loads(invoke("code", str(NOTES / "seed-04.txt"), "-f", "json").stdout)
+    assert data["producer"] == {"vertcode": version("vertcode"), "patterns": patterns.fingerprint()}
+    copy = shutil.copytree(ROOT / "patterns", tmp_path / "patterns")
+    assert patterns.fingerprint(copy) == patterns.fingerprint()  # the bytes, not where they are
+    codes = json.loads((copy / "codes.json").read_text())
+    codes["22513"]["description"] += " (edited)"
+    (copy / "codes.json").write_text(json.dumps(codes))
+    (edited,) = json.loads(invoke("code", str(NOTES / "seed-04.txt"), "-f", "json", "--patterns", str(copy)).stdout)
+    assert edited["producer"]["patterns"] != data["producer"]["patterns"]
+
+
+def test_resume_codes_again_the_lines_another_version_wrote(tmp_path, coder):
+    sources = [NoteSource(str(NOTES / name), NOTES / name) for name in ("seed-01.txt", "seed-04.txt")]
+    out = tmp_path / "out.jsonl"
+    run_batch(sources, out, lambda: coder)
+    clean = out.read_bytes()
+    first, second = (json.loads(line) for line in clean.decode().splitlines())
+    first["producer"]["vertcode"] = "0.0.1"
+    (tmp_path / "out.jsonl.part").write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    out.unlink()
+    summary = run_batch(sources, out, lambda: coder, resume=True)
+    assert summary.kept == 1
+    assert out.read_bytes() == clean

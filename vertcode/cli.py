@@ -158,7 +158,8 @@ def batch(
     """
     from vertcode.read.files import find_notes
     from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
-    from vertcode.run.batch import BatchError, Interrupted, OutputBusy, default_jobs, run_batch
+    from vertcode.run.batch import BatchError, Interrupted, OutputBusy, run_batch
+    from vertcode.run.pool import default_jobs
 
     _check_output(out)
     if html_dir is not None:

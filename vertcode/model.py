@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: The version of the JSON contract (`NoteResult.to_dict`), in every result as "schema"; bumped
+#: with every change a reader must know of, and described by vertcode/schema/result.schema.json.
+SCHEMA = "vertcode/result/2"
+
+
+def vertcode_version() -> str:
+    """The installed vertcode's version; "0+unknown" when run from a tree never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vertcode")
+    except PackageNotFoundError:
+        return "0+unknown"
+
 
 @dataclass(frozen=True, order=True)
 class Evidence:
@@ -182,6 +196,8 @@ class NoteResult:
     id: object = None
     #: Which extractor gave the text the offsets refer to: text, rtf, docx, pdf, html, hl7, fhir+...
     extractor: str | None = None
+    #: What produced the result: {"vertcode": its version, "patterns": a hash of the pattern files}.
+    producer: dict[str, str] = field(default_factory=dict)
 
     @property
     def disposition(self) -> str:
@@ -191,6 +207,7 @@ class NoteResult:
 
     def to_dict(self) -> dict:
         data: dict[str, object] = {
+            "schema": SCHEMA,
             "note": self.note,
             "disposition": self.disposition,
             "codes": [c.to_dict() for c in self.codes],
@@ -203,6 +220,7 @@ class NoteResult:
             data["id"] = self.id
         if self.extractor is not None:
             data["extractor"] = self.extractor
+        data["producer"] = dict(self.producer)
         return data
 
     def code_units(self) -> dict[str, int]:

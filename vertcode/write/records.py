@@ -29,9 +29,8 @@ def to_json_line(result: NoteResult) -> str:
 
 
 def write_json(results: list[NoteResult], stream: TextIO) -> None:
-    """One object for one note, a list for several."""
-    data = [r.to_dict() for r in results]
-    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2, allow_nan=False)
+    """A list of results, however many notes: one shape for a reader to parse."""
+    json.dump([r.to_dict() for r in results], stream, ensure_ascii=False, indent=2, allow_nan=False)
     stream.write("\n")
 
 
