@@ -78,7 +78,11 @@ def test_code_several_notes_json_is_a_list_and_jsonl_a_line_each():
 
 def test_code_csv_has_a_row_per_code_line():
     rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
-    assert [(r["code"], r["units"], r["levels"]) for r in rows] == [("22513", "1", "T7"), ("22515", "2", "L3;L4")]
+    assert [(r["row"], r["code"], r["units"], r["levels"]) for r in rows] == [
+        ("code", "22513", "1", "T7"),
+        ("code", "22515", "2", "L3;L4"),
+        ("flag", "", "", ""),
+    ]
 
 
 def test_code_table_shows_codes_evidence_and_flags():
@@ -230,7 +234,7 @@ def test_the_table_and_csv_say_the_disposition_and_its_reasons():
     table = invoke("code", SEED4).stdout
     assert "review: cross-region-primary" in table.splitlines()[0]
     rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
-    assert {(r["code"], r["disposition"], r["flags"]) for r in rows} == {
+    assert {(r["code"], r["disposition"], r["flags"]) for r in rows if r["row"] == "code"} == {
         ("22513", "review", "cross-region-primary"),
         ("22515", "review", "cross-region-primary"),
     }
@@ -240,9 +244,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     (tmp_path / "=HYPERLINK(1).txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
     rows = list(csv.reader(io.StringIO(invoke("code", "=HYPERLINK(1).txt", "-f", "csv").stdout)))
-    assert rows[1][0] == "'=HYPERLINK(1).txt" and rows[1][2] == "22510"
+    assert rows[1][1] == "'=HYPERLINK(1).txt" and rows[1][5] == "22510"
     rows = list(csv.reader(io.StringIO(invoke("code", "-", "-f", "csv", input="Clinic visit.").stdout)))
-    assert rows[1][0] == "'-"
+    assert rows[1][1] == "'-"
 
 
 def test_an_infinite_id_is_written_as_valid_json(tmp_path):
