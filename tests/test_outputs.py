@@ -1,6 +1,7 @@
 """Issue 15, outputs a coder can use: the table, CSV, FHIR, MDACE and JSON carry everything a
 result holds, in one shape, versioned and validated."""
 
+import csv
 import io
 import json
 import shutil
@@ -14,8 +15,8 @@ from typer.testing import CliRunner
 from vertcode import patterns
 from vertcode.cli import app
 from vertcode.read.text import NoteSource
-from vertcode.run.batch import run_batch
-from vertcode.write.records import to_json_line
+from vertcode.run.batch import Interrupted, run_batch
+from vertcode.write.records import CSV_COLUMNS, to_json_line, write_csv
 from vertcode.write.table import write_table
 
 from conftest import NOTES, ROOT
@@ -183,3 +184,99 @@ def test_resume_codes_again_the_lines_another_version_wrote(tmp_path, coder):
     summary = run_batch(sources, out, lambda: coder, resume=True)
     assert summary.kept == 1
     assert out.read_bytes() == clean
+
+
+# -- every format carries what it can hold: CSV, FHIR and MDACE keep the flags and rationale ------
+
+
+def csv_rows(*args, input=None):
+    return list(csv.DictReader(io.StringIO(invoke("code", *args, "-f", "csv", input=input).stdout)))
+
+
+def test_csv_has_a_row_per_code_line_flag_and_error_told_apart_by_its_first_column():
+    rows = csv_rows(str(NOTES / "b13a-34.txt"), "missing.txt", "-", input="Clinic visit, back pain.")
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [(r["row"], r["code"], r["modifiers"], r["review"], r["review_reasons"], r["flag"]) for r in rows] == [
+        ("code", "22510", "", "no", "", ""),
+        ("code", "20225", "XS", "yes", "biopsy-other-level", ""),
+        ("flag", "", "", "", "", "addendum"),
+        ("flag", "", "", "", "", "biopsy-other-level"),
+        ("error", "", "", "", "", ""),
+        ("note", "", "", "", "", ""),
+    ]
+    biopsy = rows[1]
+    assert biopsy["rationale"] == (
+        "Bone biopsy of T8, a level not treated this session, is reported separately (rule 11), "
+        "with modifier XS as a distinct site."
+    )
+    assert biopsy["evidence"] == "199-210:bone biopsy;670-681:core biopsy"
+    assert rows[3]["message"].startswith("Bone biopsy of T8, which was not augmented this session")
+    assert rows[3]["evidence"] == "199-210:bone biopsy;670-681:core biopsy"
+    assert (rows[4]["note"], rows[4]["message"], rows[4]["disposition"]) == ("missing.txt", "no such file", "review")
+    assert {r["flags"] for r in rows[:4]} == {"addendum;biopsy-other-level"}
+
+
+def test_fhir_claims_carry_the_flags_as_supporting_info_the_lines_under_review_point_to():
+    from fhir.resources.R4B.claim import Claim
+
+    claim = Claim.model_validate(json.loads(invoke("code", str(NOTES / "b13a-34.txt"), "-f", "fhir").stdout))
+    flags = [(i.sequence, i.code.coding[0].code) for i in claim.supportingInfo if i.code]
+    assert [kind for _, kind in flags] == ["addendum", "biopsy-other-level"]
+    assert all(i.code.coding[0].system == "urn:vertcode:flag" for i in claim.supportingInfo if i.code)
+    biopsy = claim.item[1]
+    assert biopsy.modifier[0].coding[0].code == "XS"
+    pointed = [claim.supportingInfo[n - 1].valueString for n in biopsy.informationSequence]
+    assert pointed[0].startswith("rationale: Bone biopsy of T8, a level not treated this session")
+    assert pointed[-1].startswith("flag biopsy-other-level: Bone biopsy of T8, which was not augmented")
+    assert flags[1][0] in biopsy.informationSequence and flags[0][0] not in claim.item[0].informationSequence
+
+
+def test_mdace_keeps_the_rationales_and_the_flags_beside_its_annotations():
+    data = json.loads(invoke("code", str(NOTES / "b13a-34.txt"), "-f", "mdace").stdout)
+    assert data["rationales"]["20225"].startswith("Bone biopsy of T8, a level not treated")
+    assert [f["kind"] for f in data["flags"]] == ["addendum", "biopsy-other-level"]
+    assert data["flags"][1]["spans"][0] == {"begin": 199, "end": 210, "covered_text": "bone biopsy", "label": "BIOPSY"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "fhir"])
+def test_batch_writes_csv_and_fhir_the_same_whatever_the_jobs(tmp_path, fmt):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("seed-01.txt", "seed-04.txt", "b13a-34.txt", "mtsamples-kyphoplasty-consult.txt"):
+        shutil.copy(NOTES / name, notes / name)
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}.{fmt}"
+        result = invoke("batch", str(notes), "--out", str(out), "--format", fmt, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        assert not out.with_name(out.name + ".part").exists()
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    single = invoke("code", *sorted(str(p) for p in notes.iterdir()), "-f", fmt).stdout
+    if fmt == "csv":
+        assert outs[0].decode() == single  # a batch's CSV is the CSV of its notes
+    else:
+        from fhir.resources.R4B.bundle import Bundle
+
+        bundle = Bundle.model_validate(json.loads(outs[0]))
+        assert bundle.model_dump() == Bundle.model_validate(json.loads(single)).model_dump()
+
+
+def test_an_interrupted_csv_batch_resumes_to_a_clean_runs_bytes(tmp_path, coder):
+    sources = [NoteSource(str(NOTES / f"seed-0{i}.txt"), NOTES / f"seed-0{i}.txt") for i in (1, 2, 3, 4)]
+    clean = tmp_path / "clean.csv"
+    run_batch(sources, clean, lambda: coder, writer=write_csv)
+    out = tmp_path / "out.csv"
+    seen = []
+
+    def stop_after_two(coded):
+        seen.append(coded)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted):
+        run_batch(sources, out, lambda: coder, writer=write_csv, on_result=stop_after_two)
+    assert not out.exists()
+    summary = run_batch(sources, out, lambda: coder, writer=write_csv, resume=True)
+    assert summary.kept == 2
+    assert out.read_bytes() == clean.read_bytes()

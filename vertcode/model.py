@@ -223,6 +223,32 @@ class NoteResult:
         data["producer"] = dict(self.producer)
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> NoteResult:
+        """A result back from its JSON (`to_dict`), for writing it in another format."""
+
+        def spans(items: list[dict]) -> list[Evidence]:
+            return [Evidence(e["start"], e["end"], e["text"], e["label"]) for e in items]
+
+        return cls(
+            note=data["note"],
+            codes=[
+                CodeLine(
+                    **{k: c[k] for k in ("code", "units", "levels", "description", "rationale", "modifiers")},
+                    review_reasons=c["review_reasons"],
+                    evidence=spans(c["evidence"]),
+                )
+                for c in data["codes"]
+            ],
+            findings=[Finding(**(f | {"evidence": spans(f["evidence"])})) for f in data["findings"]],
+            flags=[Flag(f["kind"], f["message"], spans(f["evidence"])) for f in data["flags"]],
+            errors=data["errors"],
+            sha256=data["sha256"],
+            id=data.get("id"),
+            extractor=data.get("extractor"),
+            producer=data["producer"],
+        )
+
     def code_units(self) -> dict[str, int]:
         """{code: units}, the shape gold answers are written in."""
         return {c.code: c.units for c in self.codes}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from vertcode.model import NoteResult
 from vertcode.read.files import source_sha256
 from vertcode.read.text import NoteSource
 from vertcode.run.coder import Coder
@@ -73,18 +74,21 @@ def run_batch(
     resume: bool = False,
     page_dir: Path | None = None,
     on_result: Callable[[Coded], None] = lambda coded: None,
+    writer: Callable[[Iterator[NoteResult], TextIO], None] | None = None,
 ) -> Summary:
-    """Code `sources` into the JSON lines file `out`.
+    """Code `sources` into the JSON lines file `out`, or with `writer` into its format.
 
-    Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done,
-    so OUT is never half-written. An interrupted batch leaves OUT.part; with `resume` the batch
-    keeps the lines of notes already coded there (same name, same SHA-256 of the bytes, and
-    their page when `page_dir` is given) and codes the rest in place, so the output is what a
-    clean run writes. With `page_dir`, each note gets a review page there, and `index.html`
+    Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done
+    (with `writer`, OUT is written from it, then it is removed), so OUT is never half-written.
+    An interrupted batch leaves OUT.part; with `resume` the batch keeps the lines of notes
+    already coded there (same name, same SHA-256 of the bytes, same producer, and their page
+    when `page_dir` is given) and codes the rest in place, so the output is what a clean run
+    writes. With `page_dir`, each note gets a review page there, and `index.html`
     lists them all. BatchError when another batch is writing OUT.part, or on a write failure,
     with OUT.part left resumable and an earlier OUT untouched.
     """
     summary = Summary()
+    rows: list[dict] = []  # for the index of the pages
     part = out.with_name(out.name + ".part")
     with _locked(part) as stream:
         previous = (stream.buffer.read().decode("utf-8", "replace") or _read_text(out)) if resume else ""
@@ -108,7 +112,13 @@ def run_batch(
                 for coded in group:
                     summary.add(coded)
                     on_result(coded)
-            os.replace(part, out)
+                    if page_dir is not None:
+                        rows.append(json.loads(coded.line))
+            if writer is None:
+                os.replace(part, out)
+            else:
+                _write_from(stream, out, writer)
+                part.unlink()
         except PageNotWritten as exc:
             raise BatchError(f"{exc.args[0]}: cannot write the review page ({exc.args[1]})") from None
         except OSError as exc:
@@ -117,13 +127,22 @@ def run_batch(
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted: {summary.notes} notes are safe in {part}") from None
     if page_dir is not None:
-        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         index = page_dir / "index.html"
         try:
             index.write_text(render_index(rows, page_dir), encoding="utf-8")
         except OSError as exc:
             raise BatchError(f"{index}: cannot write ({exc.strerror or exc}); {out} is complete") from None
     return summary
+
+
+def _write_from(journal: TextIO, out: Path, writer: Callable[[Iterator[NoteResult], TextIO], None]) -> None:
+    """OUT written by `writer` from the JSON lines of OUT.part, through OUT.tmp: a failure leaves
+    OUT.part whole, for --resume to convert without coding a note again."""
+    journal.seek(0)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as target:
+        writer((NoteResult.from_dict(json.loads(line)) for line in journal), target)
+    os.replace(tmp, out)
 
 
 @contextmanager
