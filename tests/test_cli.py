@@ -24,8 +24,19 @@ def invoke(*args, input=None):
 def test_code_json_is_the_contract():
     result = invoke("code", SEED4, "--format", "json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert list(data) == ["note", "disposition", "codes", "findings", "flags", "errors", "sha256", "extractor"]
+    (data,) = json.loads(result.stdout)
+    assert list(data) == [
+        "schema",
+        "note",
+        "disposition",
+        "codes",
+        "findings",
+        "flags",
+        "errors",
+        "sha256",
+        "extractor",
+        "producer",
+    ]
     # Levels in two regions: the primary is a choice a coder confirms.
     assert data["disposition"] == "review"
     assert [f["kind"] for f in data["flags"]] == ["cross-region-primary"]
@@ -37,7 +48,18 @@ def test_code_json_is_the_contract():
         ("22515", 2, ["L3", "L4"]),
     ]
     line = data["codes"][0]
-    assert set(line) == {"code", "units", "levels", "description", "rationale", "modifiers", "review", "evidence"}
+    assert set(line) == {
+        "code",
+        "units",
+        "levels",
+        "description",
+        "rationale",
+        "modifiers",
+        "review",
+        "review_reasons",
+        "evidence",
+    }
+    assert (line["review"], line["review_reasons"]) == (True, ["cross-region-primary"])
     text = (NOTES / "seed-04.txt").read_text()
     for ev in line["evidence"]:
         assert set(ev) == {"start", "end", "text", "label"}
@@ -56,7 +78,11 @@ def test_code_several_notes_json_is_a_list_and_jsonl_a_line_each():
 
 def test_code_csv_has_a_row_per_code_line():
     rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
-    assert [(r["code"], r["units"], r["levels"]) for r in rows] == [("22513", "1", "T7"), ("22515", "2", "L3;L4")]
+    assert [(r["row"], r["code"], r["units"], r["levels"]) for r in rows] == [
+        ("code", "22513", "1", "T7"),
+        ("code", "22515", "2", "L3;L4"),
+        ("flag", "", "", ""),
+    ]
 
 
 def test_code_table_shows_codes_evidence_and_flags():
@@ -67,7 +93,7 @@ def test_code_table_shows_codes_evidence_and_flags():
 
 def test_code_reads_standard_input():
     result = invoke("code", "-", "-f", "json", input="Balloon kyphoplasty at L1 with cement.")
-    data = json.loads(result.stdout)
+    (data,) = json.loads(result.stdout)
     assert data["note"] == "-"
     assert [c["code"] for c in data["codes"]] == ["22514"]
 
@@ -77,6 +103,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     assert result.exit_code == 1
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first == {
+        "schema": "vertcode/result/2",
         "note": "no-such-note.txt",
         "disposition": "review",
         "codes": [],
@@ -84,6 +111,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
         "flags": [],
         "errors": ["no such file"],
         "sha256": None,
+        "producer": second["producer"],
     }
     assert second["codes"][0]["code"] == "22513"
     assert "vertcode: no-such-note.txt: no such file" in result.stderr
@@ -95,7 +123,7 @@ def test_binary_file_is_an_error_naming_the_file(tmp_path):
     image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     result = invoke("code", str(image), "-f", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["errors"] == ["binary file (contains NUL bytes), not a text note"]
+    assert json.loads(result.stdout)[0]["errors"] == ["binary file (contains NUL bytes), not a text note"]
     assert f"{image}: binary file" in result.stderr
 
 
@@ -206,7 +234,7 @@ def test_the_table_and_csv_say_the_disposition_and_its_reasons():
     table = invoke("code", SEED4).stdout
     assert "review: cross-region-primary" in table.splitlines()[0]
     rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
-    assert {(r["code"], r["disposition"], r["flags"]) for r in rows} == {
+    assert {(r["code"], r["disposition"], r["flags"]) for r in rows if r["row"] == "code"} == {
         ("22513", "review", "cross-region-primary"),
         ("22515", "review", "cross-region-primary"),
     }
@@ -216,9 +244,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     (tmp_path / "=HYPERLINK(1).txt").write_text("Vertebroplasty T7: a needle into T7 and 3 mL PMMA injected.\n")
     rows = list(csv.reader(io.StringIO(invoke("code", "=HYPERLINK(1).txt", "-f", "csv").stdout)))
-    assert rows[1][0] == "'=HYPERLINK(1).txt" and rows[1][2] == "22510"
+    assert rows[1][1] == "'=HYPERLINK(1).txt" and rows[1][5] == "22510"
     rows = list(csv.reader(io.StringIO(invoke("code", "-", "-f", "csv", input="Clinic visit.").stdout)))
-    assert rows[1][0] == "'-"
+    assert rows[1][1] == "'-"
 
 
 def test_an_infinite_id_is_written_as_valid_json(tmp_path):

@@ -13,9 +13,10 @@ import pytest
 
 from vertcode.read.files import find_notes, read_notes
 from vertcode.read.text import NoteSource
-from vertcode.run import batch as batch_module
-from vertcode.run.batch import WORKER_DIED, OutputBusy, run_batch
+from vertcode.run import pool as pool_module
+from vertcode.run.batch import OutputBusy, run_batch
 from vertcode.run.coder import Coder
+from vertcode.run.pool import WORKER_DIED
 from vertcode.write.pages import page_name
 
 from conftest import NOTES, ROOT
@@ -284,7 +285,7 @@ class _KillingCoder(Coder):
 
 
 def test_a_note_that_kills_its_worker_is_that_notes_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch_module, "CHUNK", 4)
+    monkeypatch.setattr(pool_module, "CHUNK", 4)
     notes = folder_of_notes(tmp_path / "notes", 24)
     (notes / "n010.txt").write_text(SEED + "\nKILL THIS WORKER\n")
     coder = _KillingCoder()

@@ -49,6 +49,7 @@ def test_spark_code_lines_equal_batch(spark, corpus_frame, coder, tmp_path):
             tuple(line["levels"]),
             tuple(line["modifiers"]),
             line["review"],
+            tuple(line["review_reasons"]),
             tuple((e["start"], e["end"], e["text"], e["label"]) for e in line["evidence"]),
         )
         for i, text in enumerate(out.read_text().splitlines())
@@ -62,6 +63,7 @@ def test_spark_code_lines_equal_batch(spark, corpus_frame, coder, tmp_path):
             tuple(row.levels),
             tuple(row.modifiers),
             row.review,
+            tuple(row.review_reasons),
             tuple((e.start, e.end, e.text, e.label) for e in row.evidence),
         )
         for row in code_lines(spark.read.parquet(str(path))).collect()

@@ -42,6 +42,14 @@ class Format(str, Enum):
     mdace = "mdace"
 
 
+class BatchFormat(str, Enum):
+    """The formats a batch writes: one whole file each, readable while the batch streams."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+    fhir = "fhir"
+
+
 PatternsOption = Annotated[
     Path | None, typer.Option("--patterns", help="Folder of pattern files to use instead of the bundled ones.")
 ]
@@ -144,7 +152,13 @@ def batch(
         Path,
         typer.Argument(help="Folder of notes (searched recursively), or a CSV, JSON lines or Parquet table of notes."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="JSON lines file to write, one line per note.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: JSON lines, one line per note, by default.")],
+    format: Annotated[
+        BatchFormat,
+        typer.Option(
+            "--format", "-f", help="jsonl (a result a line), csv (code, flag and error rows), fhir (a Bundle)."
+        ),
+    ] = BatchFormat.jsonl,
     pattern: Annotated[
         str | None,
         typer.Option("--glob", help="Which files of a folder are notes (default: every format vertcode reads)."),
@@ -166,17 +180,19 @@ def batch(
     verbose: VerboseOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
-    """Code every note of a folder or a table into a JSON lines file, with progress and a summary.
+    """Code every note of a folder or a table into a JSON lines, CSV or FHIR file, with progress and a summary.
 
     A table's results carry each row's id (--id-column) beside the codes.
 
-    Lines are written to OUT.part as notes are coded, and OUT.part is renamed to OUT when the
-    batch is done, so OUT is never half-written; after an interruption, --resume continues from
-    OUT.part. Lines are in file-name order and are the same whatever --jobs is.
+    Results are written to OUT.part, as JSON lines, as notes are coded, and OUT is made from it
+    when the batch is done, so OUT is never half-written; after an interruption, --resume
+    continues from OUT.part. Results are in file-name order and the same whatever --jobs is.
     """
     from vertcode.read.files import find_notes
     from vertcode.read.tables import TABLE_SUFFIXES, TableError, read_table
-    from vertcode.run.batch import BatchError, Interrupted, OutputBusy, default_jobs, run_batch
+    from vertcode.run.batch import BatchError, Interrupted, OutputBusy, run_batch
+    from vertcode.run.pool import default_jobs
+    from vertcode.write import fhir, records
 
     _check_output(out)
     if html_dir is not None:
@@ -206,6 +222,11 @@ def batch(
                 resume=resume,
                 page_dir=html_dir,
                 on_result=lambda coded: advance(),
+                writer={
+                    BatchFormat.jsonl: None,
+                    BatchFormat.csv: records.write_csv,
+                    BatchFormat.fhir: fhir.write_fhir_bundle,
+                }[format],
             )
     except OutputBusy as exc:
         _fail(str(exc))

@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: The version of the JSON contract (`NoteResult.to_dict`), in every result as "schema"; bumped
+#: with every change a reader must know of, and described by vertcode/schema/result.schema.json.
+SCHEMA = "vertcode/result/2"
+
+
+def vertcode_version() -> str:
+    """The installed vertcode's version; "0+unknown" when run from a tree never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vertcode")
+    except PackageNotFoundError:
+        return "0+unknown"
+
 
 @dataclass(frozen=True, order=True)
 class Evidence:
@@ -134,8 +148,17 @@ class CodeLine:
     description: str
     rationale: str
     modifiers: list[str] = field(default_factory=list)
-    review: bool = False
+    #: The kinds of the flags that put this line under a coder's review (empty: none does).
+    review_reasons: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def review(self) -> bool:
+        return bool(self.review_reasons)
+
+    def mark_review(self, reason: str) -> None:
+        if reason not in self.review_reasons:
+            self.review_reasons.append(reason)
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +169,7 @@ class CodeLine:
             "rationale": self.rationale,
             "modifiers": list(self.modifiers),
             "review": self.review,
+            "review_reasons": list(self.review_reasons),
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -175,6 +199,8 @@ class NoteResult:
     id: object = None
     #: Which extractor gave the text the offsets refer to: text, rtf, docx, pdf, html, hl7, fhir+...
     extractor: str | None = None
+    #: What produced the result: {"vertcode": its version, "patterns": a hash of the pattern files}.
+    producer: dict[str, str] = field(default_factory=dict)
 
     @property
     def disposition(self) -> str:
@@ -184,6 +210,7 @@ class NoteResult:
 
     def to_dict(self) -> dict:
         data: dict[str, object] = {
+            "schema": SCHEMA,
             "note": self.note,
             "disposition": self.disposition,
             "codes": [c.to_dict() for c in self.codes],
@@ -196,7 +223,34 @@ class NoteResult:
             data["id"] = self.id
         if self.extractor is not None:
             data["extractor"] = self.extractor
+        data["producer"] = dict(self.producer)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NoteResult:
+        """A result back from its JSON (`to_dict`), for writing it in another format."""
+
+        def spans(items: list[dict]) -> list[Evidence]:
+            return [Evidence(e["start"], e["end"], e["text"], e["label"]) for e in items]
+
+        return cls(
+            note=data["note"],
+            codes=[
+                CodeLine(
+                    **{k: c[k] for k in ("code", "units", "levels", "description", "rationale", "modifiers")},
+                    review_reasons=c["review_reasons"],
+                    evidence=spans(c["evidence"]),
+                )
+                for c in data["codes"]
+            ],
+            findings=[Finding(**(f | {"evidence": spans(f["evidence"])})) for f in data["findings"]],
+            flags=[Flag(f["kind"], f["message"], spans(f["evidence"])) for f in data["flags"]],
+            errors=data["errors"],
+            sha256=data["sha256"],
+            id=data.get("id"),
+            extractor=data.get("extractor"),
+            producer=data["producer"],
+        )
 
     def code_units(self) -> dict[str, int]:
         """{code: units}, the shape gold answers are written in."""

@@ -28,6 +28,7 @@ says otherwise ("(?i:...)"); a match counts only where it starts and ends on tok
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -102,6 +103,28 @@ class Patterns:
     encounter: dict[str, list[dict]]
     corrections: dict[str, list[dict]]
     descriptions: dict[str, str]
+
+
+#: The files `load` reads, the rules-as-data a result depends on.
+FILES = (
+    "terms.jsonl",
+    "levels.jsonl",
+    "context.json",
+    "sections.json",
+    "encounter.json",
+    "corrections.json",
+    "codes.json",
+)
+
+
+def fingerprint(directory: str | Path | None = None) -> str:
+    """A short hash of the pattern files' bytes: two results with the same one were read by the
+    same rules, whichever copy of them (a checkout, a wheel, --patterns) was used."""
+    directory = Path(directory) if directory else default_dir()
+    digest = hashlib.sha256()
+    for name in FILES:
+        digest.update(name.encode() + b"\0" + (directory / name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def load(directory: str | Path | None = None) -> Patterns:

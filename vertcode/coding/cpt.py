@@ -144,7 +144,7 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             _flag_uncoded_work(extraction, flags)
         return codes, flags
 
-    doubtful: set[str] = set()  # coded, but the technique needs a coder's look
+    doubtful: list[tuple[str, str]] = []  # (level, flag kind): coded, but a coder must look
     if not extraction.cement_documented:
         flags.append(
             Flag(
@@ -154,7 +154,7 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 evidence_of(treated),
             )
         )
-        doubtful.update(f.level for f in treated)
+        doubtful += [(f.level, "cement-not-documented") for f in treated]
     guessed = _read_approximately(treated, extraction)
     if guessed:
         words = sorted({e.text for e in extraction.approximate})
@@ -167,10 +167,10 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
                 extraction.approximate,
             )
         )
-        doubtful.update(f.level for f in guessed)
+        doubtful += [(f.level, "approximate-term") for f in guessed]
     assigned = family_rules.assign(treated, extraction)
     flags += assigned.flags
-    doubtful |= assigned.doubtful
+    doubtful += assigned.doubtful
     families = assigned.families
     vertebroplasty = families.get("vertebroplasty")
     augmentation = families.get("augmentation")
@@ -195,8 +195,9 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
     if "sacroplasty" in families:
         _code_sacroplasty(families["sacroplasty"], descriptions, codes, flags)
     for line in codes:
-        if doubtful.intersection(line.levels):
-            line.review = True
+        for level, reason in doubtful:
+            if level in line.levels:
+                line.mark_review(reason)
     services.note_included(codes, treated, extraction)
     if not codes and not flags:
         _flag_uncoded_work(extraction, flags)
@@ -277,7 +278,7 @@ def _code_family(
             levels=[first.level],
             description=descriptions[primary],
             rationale=rationale,
-            review=cross_region,
+            review_reasons=["cross-region-primary"] if cross_region else [],
             evidence=evidence_of([first]),
         )
     )
@@ -312,7 +313,7 @@ def _mixed(vertebroplasty: Family, augmentation: Family, codes: list[CodeLine]) 
     """Rule 7: one primary from each family, the vertebroplasty one marked for review."""
     for line in codes:
         if line.code in ("22510", "22511"):
-            line.review = True
+            line.mark_review("mixed-techniques")
     return Flag(
         "mixed-techniques",
         f"Vertebroplasty ({join(vertebroplasty.levels)}) and augmentation "
@@ -335,7 +336,7 @@ def _cervical_augmentation(family: Family, descriptions: Mapping[str, str]) -> C
             "Vertebral augmentation of a cervical level has no CPT code of its own: "
             "unlisted spine procedure (CPT Assistant, Jan 2015)."
         ),
-        review=True,
+        review_reasons=["cervical-augmentation"],
         evidence=family.evidence,
     )
 
@@ -359,7 +360,7 @@ def _code_sacroplasty(
             levels=[SACRUM],
             description=descriptions[code],
             rationale=f"Sacroplasty, {why}: once per session, never 22511.",
-            review=not sides,
+            review_reasons=[] if sides else ["sacroplasty-laterality-missing"],
             evidence=family.evidence,
         )
     )

@@ -29,11 +29,11 @@ class Family:
 @dataclass
 class Families:
     """The families of a note's treated levels, the flags they raise, and the levels whose
-    technique needs a coder's look."""
+    technique needs a coder's look, with the kind of flag that says why."""
 
     families: dict[str, Family]
     flags: list[Flag]
-    doubtful: set[str]
+    doubtful: list[tuple[str, str]]
 
 
 def assign(treated: list[Finding], extraction: Extraction) -> Families:
@@ -126,4 +126,5 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
                 evidence_of(sacral_vertebroplasty),
             )
         )
-    return Families(families, flags, {f.level for f in conflicted + deviceless})
+    doubtful = [(f.level, "technique-conflict") for f in conflicted] + [(f.level, "no-device") for f in deviceless]
+    return Families(families, flags, doubtful)

@@ -17,7 +17,7 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
     if extraction.unread is None:
         return codes, flags
     for line in codes:
-        line.review = True
+        line.mark_review("note-read-in-part")
     unread = Flag(
         "note-read-in-part",
         f"The note names more levels, procedure words or qualifiers than vertcode reads in one note or one "

@@ -57,7 +57,7 @@ def other_biopsies(
             + (", with modifier XS as a distinct site." if treated else ".")
         ),
         modifiers=["XS"] if treated else [],
-        review=True,
+        review_reasons=["biopsy-other-level"],
         evidence=evidence,
     )
     flag = Flag(

@@ -1,28 +1,20 @@
-"""Batch coding: every note of a folder into one JSON lines file, in one process or several.
+"""Batch coding: every note of a folder into one output file, in one process or several.
 
-Each worker process builds the pipeline once (inherited from the parent where the platform
-forks) and codes chunks of notes; results come back in input order, so the output is the same,
-byte for byte, whatever the number of jobs. Output goes line by line to OUT.part, renamed to OUT
-at the end; an interrupted batch is continued with `resume`, and its output is then the same as
-a clean run's. OUT.part is locked while a batch writes it, so two runs never interleave.
-
-A worker that dies (the out-of-memory killer, a signal) does not stop the batch: the notes it
-held are coded again, one at a time, and a note that kills its worker again is reported as that
-note's error.
+Results come back in input order (`vertcode.run.pool`), so the output is the same, byte for byte,
+whatever the number of jobs. Each result goes as a JSON line to OUT.part as soon as it is coded,
+and OUT is written from OUT.part at the end (renamed, for JSON lines); an interrupted batch is
+continued with `resume`, and its output is then the same as a clean run's. OUT.part is locked
+while a batch writes it, so two runs never interleave.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TextIO
 
@@ -30,20 +22,13 @@ from vertcode.model import NoteResult
 from vertcode.read.files import source_sha256
 from vertcode.read.text import NoteSource
 from vertcode.run.coder import Coder
-from vertcode.write.pages import page_name, render_index, render_note
-from vertcode.write.records import to_json_line
+from vertcode.run.pool import Coded, PageNotWritten, code_all
+from vertcode.write.pages import page_name, render_index
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Unix: OUT is not locked
     fcntl = None  # type: ignore[assignment]
-
-#: Notes a worker codes per round trip: large enough to amortise the hand-off, small enough
-#: that the progress bar moves and memory stays flat.
-CHUNK = 16
-
-#: The error of a note whose worker died twice while coding it alone.
-WORKER_DIED = "the process coding this note stopped abruptly (killed, perhaps for lack of memory); not coded"
 
 
 class BatchError(Exception):
@@ -57,24 +42,6 @@ class OutputBusy(BatchError):
 
 class Interrupted(BatchError):
     """The user stopped the batch (Ctrl-C); the message says what is safe in OUT.part."""
-
-
-@dataclass(frozen=True)
-class Coded:
-    """One note's result as written, with the counts the summary needs (cheap to pass between
-    processes, unlike the full result)."""
-
-    note: str
-    line: str
-    codes: int
-    flags: int
-    error: str | None
-
-    @classmethod
-    def of(cls, result: NoteResult) -> Coded:
-        return cls(
-            result.note, to_json_line(result), len(result.codes), len(result.flags), "; ".join(result.errors) or None
-        )
 
 
 @dataclass
@@ -98,14 +65,6 @@ class Summary:
             self.failed.append((coded.note, coded.error))
 
 
-def default_jobs() -> int:
-    """The processors this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def run_batch(
     sources: list[NoteSource],
     out: Path,
@@ -115,30 +74,36 @@ def run_batch(
     resume: bool = False,
     page_dir: Path | None = None,
     on_result: Callable[[Coded], None] = lambda coded: None,
+    writer: Callable[[Iterator[NoteResult], TextIO], None] | None = None,
 ) -> Summary:
-    """Code `sources` into the JSON lines file `out`.
+    """Code `sources` into the JSON lines file `out`, or with `writer` into its format.
 
-    Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done,
-    so OUT is never half-written. An interrupted batch leaves OUT.part; with `resume` the batch
-    keeps the lines of notes already coded there (same name, same SHA-256 of the bytes, and
-    their page when `page_dir` is given) and codes the rest in place, so the output is what a
-    clean run writes. With `page_dir`, each note gets a review page there, and `index.html`
+    Lines go to OUT.part as each note is coded, and OUT.part becomes OUT when the batch is done
+    (with `writer`, OUT is written from it, then it is removed), so OUT is never half-written.
+    An interrupted batch leaves OUT.part; with `resume` the batch keeps the lines of notes
+    already coded there (same name, same SHA-256 of the bytes, same producer, and their page
+    when `page_dir` is given) and codes the rest in place, so the output is what a clean run
+    writes. With `page_dir`, each note gets a review page there, and `index.html`
     lists them all. BatchError when another batch is writing OUT.part, or on a write failure,
     with OUT.part left resumable and an earlier OUT untouched.
     """
     summary = Summary()
+    rows: list[dict] = []  # for the index of the pages
     part = out.with_name(out.name + ".part")
     with _locked(part) as stream:
         previous = (stream.buffer.read().decode("utf-8", "replace") or _read_text(out)) if resume else ""
-        kept = _resumable(previous, sources, page_dir)
-        summary.kept = sum(len(group) for group in kept.values())
-        todo = [source for i, source in enumerate(sources) if i not in kept]
         try:
+            coder = coder_factory()
+            kept = _resumable(previous, sources, page_dir, coder.producer)
+            summary.kept = sum(len(group) for group in kept.values())
+            todo = [source for i, source in enumerate(sources) if i not in kept]
             stream.seek(0)
             stream.truncate()
             if page_dir is not None:
                 page_dir.mkdir(parents=True, exist_ok=True)
-            coded_groups = code_all(todo, coder_factory, jobs=jobs, page_dir=page_dir, notice=summary.notices.append)
+            coded_groups = code_all(
+                todo, coder, coder_factory, jobs=jobs, page_dir=page_dir, notice=summary.notices.append
+            )
             for i in range(len(sources)):
                 group = kept[i] if i in kept else next(coded_groups)
                 # A file's notes in one write, flushed: a killed batch keeps whole files only.
@@ -147,8 +112,14 @@ def run_batch(
                 for coded in group:
                     summary.add(coded)
                     on_result(coded)
-            os.replace(part, out)
-        except _PageNotWritten as exc:
+                    if page_dir is not None:
+                        rows.append(json.loads(coded.line))
+            if writer is None:
+                os.replace(part, out)
+            else:
+                _write_from(stream, out, writer)
+                part.unlink()
+        except PageNotWritten as exc:
             raise BatchError(f"{exc.args[0]}: cannot write the review page ({exc.args[1]})") from None
         except OSError as exc:
             safe = f"{summary.notes} notes are safe in {part}; --resume continues from them"
@@ -156,13 +127,22 @@ def run_batch(
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted: {summary.notes} notes are safe in {part}") from None
     if page_dir is not None:
-        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         index = page_dir / "index.html"
         try:
             index.write_text(render_index(rows, page_dir), encoding="utf-8")
         except OSError as exc:
             raise BatchError(f"{index}: cannot write ({exc.strerror or exc}); {out} is complete") from None
     return summary
+
+
+def _write_from(journal: TextIO, out: Path, writer: Callable[[Iterator[NoteResult], TextIO], None]) -> None:
+    """OUT written by `writer` from the JSON lines of OUT.part, through OUT.tmp: a failure leaves
+    OUT.part whole, for --resume to convert without coding a note again."""
+    journal.seek(0)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as target:
+        writer((NoteResult.from_dict(json.loads(line)) for line in journal), target)
+    os.replace(tmp, out)
 
 
 @contextmanager
@@ -206,11 +186,14 @@ def _read_text(path: Path) -> str:
         return ""
 
 
-def _resumable(previous: str, sources: list[NoteSource], page_dir: Path | None) -> dict[int, list[Coded]]:
+def _resumable(
+    previous: str, sources: list[NoteSource], page_dir: Path | None, producer: dict[str, str]
+) -> dict[int, list[Coded]]:
     """The lines of an earlier run to keep, by the index of their source in `sources`.
 
     A source's lines are kept when they are all there, were written for the same bytes (its
-    SHA-256 now), and, with `page_dir`, each has its page. Sources with the same name (table
+    SHA-256 now) by the same vertcode and patterns (`producer`), and, with `page_dir`, each has
+    its page. Sources with the same name (table
     rows sharing an id) are matched to the earlier lines in order.
     """
     indexes: dict[str, deque[int]] = {}
@@ -239,8 +222,8 @@ def _resumable(previous: str, sources: list[NoteSource], page_dir: Path | None) 
             continue
         i = indexes[owner].popleft()
         sha256 = source_sha256(sources[i])
-        if sha256 is None or any(result.get("sha256") != sha256 for result in results):
-            continue  # changed, or unreadable before and perhaps readable now: coded again
+        if sha256 is None or any(r.get("sha256") != sha256 or r.get("producer") != producer for r in results):
+            continue  # changed, unreadable before and perhaps readable now, or read by other rules: coded again
         if page_dir is not None and not all((page_dir / page_name(r["note"])).exists() for r in results):
             continue
         kept[i] = [
@@ -258,130 +241,3 @@ def _document_source(name: str, indexes: dict[str, deque[int]]) -> str | None:
             return head
         head, _, _ = head.rpartition("#")
     return None
-
-
-def code_all(
-    sources: list[NoteSource],
-    coder_factory: Callable[[], Coder],
-    *,
-    jobs: int = 1,
-    page_dir: Path | None = None,
-    notice: Callable[[str], None] = lambda message: None,
-) -> Iterator[list[Coded]]:
-    """The results of each of `sources` (a file may hold several notes), in order, from `jobs`
-    processes; with `page_dir`, a review page for each note is written there by the process
-    that coded it. `notice` hears of workers that died and what was done about it."""
-    chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
-    if not chunks:
-        return
-    jobs = max(1, min(jobs, len(chunks)))
-    global _worker
-    if jobs == 1:
-        _worker = _Worker(coder_factory(), page_dir)
-        for chunk in chunks:
-            yield from _code_chunk(chunk)
-        return
-    if "fork" in multiprocessing.get_all_start_methods():
-        # The children inherit the parent's pipeline instead of building their own.
-        _worker = _Worker(coder_factory(), page_dir)
-        context: BaseContext = multiprocessing.get_context("fork")
-        initializer: Callable[..., None] | None = None
-        args: tuple = ()
-    else:  # pragma: no cover - platforms without fork build one pipeline per worker
-        context, initializer, args = multiprocessing.get_context("spawn"), _init_worker, (coder_factory, page_dir)
-    yield from _in_pool(chunks, jobs, lambda: ProcessPoolExecutor(jobs, context, initializer, args), notice)
-
-
-@dataclass
-class _Task:
-    chunk: list[NoteSource]
-    alone: bool = False  # coded with nothing else in flight: its worker's death is its own
-    done: list[list[Coded]] | None = None  # finished before the pool broke
-
-
-def _in_pool(
-    chunks: list[list[NoteSource]],
-    jobs: int,
-    pool_factory: Callable[[], ProcessPoolExecutor],
-    notice: Callable[[str], None],
-) -> Iterator[list[Coded]]:
-    """Chunks coded by a pool of processes, in order, at most two per process in flight.
-
-    When a worker dies the pool is broken: the chunks then in flight are coded again, in a new
-    pool, note by note and one at a time, so a note that kills its worker again is known.
-    """
-    queue = deque(_Task(chunk) for chunk in chunks)
-    while queue:
-        pool = pool_factory()
-        flight: deque[tuple[_Task, Future]] = deque()
-        try:
-            while queue or flight:
-                while queue and len(flight) < (1 if queue[0].alone or (flight and flight[0][0].alone) else 2 * jobs):
-                    task = queue[0]
-                    flight.append((task, pool.submit(_code_chunk, task.chunk) if task.done is None else _ready(task)))
-                    queue.popleft()
-                task, future = flight[0]
-                results = future.result()
-                flight.popleft()
-                yield from results
-        except BrokenProcessPool:
-            lost = list(flight)
-            if lost and lost[0][0].alone:
-                source = lost[0][0].chunk[0]
-                notice(f"{source.name}: its worker died twice; reported as not coded")
-                yield [Coded.of(NoteResult(note=source.name, errors=[WORKER_DIED], id=source.id))]
-                lost = lost[1:]
-            elif lost:
-                notes = sum(len(task.chunk) for task, _ in lost)
-                notice(f"a worker process stopped abruptly; the {notes} notes in flight were coded again")
-            retry = []
-            for task, future in lost:
-                if future.done() and future.exception() is None:
-                    retry.append(_Task(task.chunk, done=future.result()))
-                else:
-                    retry += [_Task([source], alone=True) for source in task.chunk]
-            queue.extendleft(reversed(retry))
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _ready(task: _Task) -> Future:
-    future: Future = Future()
-    future.set_result(task.done)
-    return future
-
-
-@dataclass
-class _Worker:
-    coder: Coder
-    page_dir: Path | None
-
-
-_worker: _Worker | None = None
-
-
-def _init_worker(coder_factory: Callable[[], Coder], page_dir: Path | None) -> None:  # pragma: no cover
-    global _worker
-    _worker = _Worker(coder_factory(), page_dir)
-
-
-class _PageNotWritten(Exception):
-    """A review page could not be written: (path, reason), plain strings, so it crosses processes."""
-
-
-def _code_chunk(chunk: Iterable[NoteSource]) -> list[list[Coded]]:
-    worker = _worker
-    assert worker is not None, "code_all sets up the worker before any chunk is coded"
-    coded = []
-    for source in chunk:
-        group = []
-        for note, result in worker.coder.read_and_code(source):
-            if worker.page_dir is not None and note is not None:
-                page = worker.page_dir / page_name(note.name)
-                try:
-                    page.write_text(render_note(result, note.text, index="index.html"), encoding="utf-8")
-                except OSError as exc:
-                    raise _PageNotWritten(str(page), exc.strerror or str(exc)) from None
-            group.append(Coded.of(result))
-        coded.append(group)
-    return coded

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vertcode import patterns as pattern_files
 from vertcode.coding import code_note
-from vertcode.model import Flag, NoteResult
+from vertcode.model import Flag, NoteResult, vertcode_version
 from vertcode.read.files import read_notes
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
 from vertcode.run.timing import NoteTimeout, time_limit
@@ -48,6 +48,8 @@ class Coder:
         timeout: float | None = None,
     ):
         self._patterns = pattern_files.load(patterns_dir)
+        #: Stamped on every result, so a result says which vertcode and which rules produced it.
+        self.producer = {"vertcode": vertcode_version(), "patterns": pattern_files.fingerprint(patterns_dir)}
         self.nlp = self._build()
         self.descriptions = pattern_files.load_descriptions(patterns_dir)
         self.max_bytes = max_bytes
@@ -76,11 +78,17 @@ class Coder:
         try:
             notes = read_notes(source, self.max_bytes)
         except NoteError as exc:
-            return [(None, NoteResult(note=source.name, errors=[exc.reason], id=source.id))]
+            return [(None, self.not_coded(source, exc.reason))]
         return [(note, self.code_note(note)) for note in notes]
 
+    def not_coded(self, source: NoteSource, reason: str) -> NoteResult:
+        """The result of a note that could not be read or coded: `reason` is its error."""
+        return NoteResult(note=source.name, errors=[reason], id=source.id, producer=self.producer)
+
     def code_note(self, note: Note) -> NoteResult:
-        result = NoteResult(note=note.name, sha256=note.sha256, id=note.id, extractor=note.extractor)
+        result = NoteResult(
+            note=note.name, sha256=note.sha256, id=note.id, extractor=note.extractor, producer=self.producer
+        )
         if not note.text.strip():
             result.flags.append(Flag("empty-note", "The note is empty: nothing to code."))
             return result

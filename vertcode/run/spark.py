@@ -65,6 +65,7 @@ _CODE = T.StructType(
         T.StructField("levels", T.ArrayType(T.StringType())),
         T.StructField("modifiers", T.ArrayType(T.StringType())),
         T.StructField("review", T.BooleanType()),
+        T.StructField("review_reasons", T.ArrayType(T.StringType())),
         T.StructField("description", T.StringType()),
         T.StructField("rationale", T.StringType()),
         T.StructField("evidence", _EVIDENCE),

@@ -7,20 +7,28 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from vertcode.model import NoteResult
+from vertcode.model import Evidence, NoteResult
 
+#: One row per code line ("code"), per flag ("flag") and per error ("error"), and a "note" row for
+#: a note with none of them, so every note appears: filter on `row` to see one kind. `flags` on
+#: every row lists the kinds of the note's flags, the reasons for its disposition.
 CSV_COLUMNS = (
+    "row",
     "note",
+    "id",
     "disposition",
+    "flags",
     "code",
     "units",
-    "levels",
     "modifiers",
+    "levels",
     "review",
+    "review_reasons",
     "description",
+    "rationale",
+    "flag",
+    "message",
     "evidence",
-    "flags",
-    "errors",
 )
 
 
@@ -29,9 +37,8 @@ def to_json_line(result: NoteResult) -> str:
 
 
 def write_json(results: list[NoteResult], stream: TextIO) -> None:
-    """One object for one note, a list for several."""
-    data = [r.to_dict() for r in results]
-    json.dump(data[0] if len(data) == 1 else data, stream, ensure_ascii=False, indent=2, allow_nan=False)
+    """A list of results, however many notes: one shape for a reader to parse."""
+    json.dump([r.to_dict() for r in results], stream, ensure_ascii=False, indent=2, allow_nan=False)
     stream.write("\n")
 
 
@@ -54,38 +61,63 @@ class _SafeWriter:
 
 
 def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
-    """One row per code line, with the note's disposition and the kinds of its flags (the
-    reasons for review); a note with no code still gets a row, so nothing goes missing."""
+    """The rows of CSV_COLUMNS; lists within a cell are joined with ";", evidence as
+    "start-end:text"."""
     writer = _SafeWriter(csv.writer(stream, lineterminator="\n"))
     writer.writerow(CSV_COLUMNS)
     for result in results:
-        errors = "; ".join(result.errors)
-        flags = ";".join(f.kind for f in result.flags)
-        if not result.codes:
-            writer.writerow([result.note, result.disposition, "", "", "", "", "", "", "", flags, errors])
-        for line in result.codes:
-            writer.writerow(
-                [
-                    result.note,
-                    result.disposition,
-                    line.code,
-                    line.units,
-                    ";".join(line.levels),
-                    ";".join(line.modifiers),
-                    "yes" if line.review else "no",
-                    line.description,
-                    ";".join(f"{e.start}-{e.end}:{e.text}" for e in line.evidence),
-                    flags,
-                    errors,
-                ]
-            )
+        note = {
+            "note": result.note,
+            "id": "" if result.id is None else result.id,
+            "disposition": result.disposition,
+            "flags": ";".join(f.kind for f in result.flags),
+        }
+        rows = [
+            {
+                "row": "code",
+                "code": line.code,
+                "units": line.units,
+                "modifiers": ";".join(line.modifiers),
+                "levels": ";".join(line.levels),
+                "review": "yes" if line.review else "no",
+                "review_reasons": ";".join(line.review_reasons),
+                "description": line.description,
+                "rationale": line.rationale,
+                "evidence": _spans(line.evidence),
+            }
+            for line in result.codes
+        ]
+        rows += [
+            {"row": "flag", "flag": f.kind, "message": f.message, "evidence": _spans(f.evidence)} for f in result.flags
+        ]
+        rows += [{"row": "error", "message": error} for error in result.errors]
+        for row in rows or [{"row": "note"}]:
+            cells = note | row
+            writer.writerow([cells.get(column, "") for column in CSV_COLUMNS])
+
+
+def _spans(evidence: list[Evidence]) -> str:
+    return ";".join(f"{e.start}-{e.end}:{e.text}" for e in evidence)
 
 
 def to_mdace(result: NoteResult) -> dict:
     """Evidence in the span format of the public MDACE coding dataset: one annotation per span
-    supporting a code, `{"begin", "end", "code", "code_system": "CPT", "description"}`."""
+    supporting a code, `{"begin", "end", "code", "code_system": "CPT", "description"}`. MDACE has
+    no place for a rationale or a flag: they go in keys of their own, `rationales` (by code) and
+    `flags` (their spans written like annotations), which MDACE readers ignore."""
     return {
         "note": result.note,
+        "rationales": {line.code: line.rationale for line in result.codes},
+        "flags": [
+            {
+                "kind": flag.kind,
+                "message": flag.message,
+                "spans": [
+                    {"begin": e.start, "end": e.end, "covered_text": e.text, "label": e.label} for e in flag.evidence
+                ],
+            }
+            for flag in result.flags
+        ],
         "annotations": [
             {
                 "begin": ev.start,

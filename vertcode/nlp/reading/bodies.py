@@ -235,6 +235,9 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
 # A balloon is an inflatable bone tamp; "no cavity was created" voids every device.
 _DEVICE_FAMILY = {"bone tamp": "balloon"}
 _ANY_DEVICE = "cavity creation device"
+# "Tamps inflated to make cavities": the cavity is the work of the device beside it, so a device
+# that made no cavity at a level voids the cavity too.
+_CAVITY_MADE = "cavity made"
 
 
 def _drop_voided(notes: BodyNotes) -> None:
@@ -243,6 +246,8 @@ def _drop_voided(notes: BodyNotes) -> None:
     def voided(term: Term | None) -> bool:
         if term is None:
             return False
+        if term.value == _CAVITY_MADE:
+            return any(term.evidence.start < offset for _, offset in notes.voided)
         family = _DEVICE_FAMILY.get(term.value, term.value)
         return any(
             (value == _ANY_DEVICE or _DEVICE_FAMILY.get(value, value) == family) and term.evidence.start < offset
