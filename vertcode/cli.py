@@ -52,6 +52,24 @@ VerboseOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from vertcode import __version__
+
+        typer.echo(f"vertcode {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print vertcode's version and exit."),
+    ] = False,
+) -> None:
+    """Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and sacroplasty operative notes."""
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"vertcode: {_printable(message)}", err=True)
     raise typer.Exit(code)
