@@ -19,6 +19,7 @@ from packaging.requirements import Requirement
 from typer.testing import CliRunner
 
 import vertcode
+from vertcode import version
 from vertcode.cli import app
 
 from conftest import CORPUS, NOTES, ROOT
@@ -71,7 +72,7 @@ def test_a_source_checkout_never_installed_says_so(monkeypatch):
 
     monkeypatch.setattr(metadata, "version", not_installed)
     declared = re.search(r'(?m)^version = "(.+)"', (ROOT / "pyproject.toml").read_text()).group(1)
-    assert vertcode._version() == f"{declared}+source"
+    assert version._version() == f"{declared}+source"
 
 
 @pytest.fixture(scope="module")

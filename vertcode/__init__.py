@@ -31,28 +31,8 @@ from pathlib import Path
 from vertcode.model import CodeLine, Evidence, Finding, Flag, NoteResult
 from vertcode.read.text import NoteSource
 from vertcode.run.coder import Coder
+from vertcode.version import __version__ as __version__
 
-
-def _version() -> str:
-    """The installed distribution's version; in a source checkout that was never installed, the
-    one pyproject.toml beside the package gives, marked as unreleased code."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("vertcode")
-    except metadata.PackageNotFoundError:
-        pass
-    import re
-
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    try:
-        found = re.search(r'(?m)^version = "([^"]+)"', pyproject.read_text(encoding="utf-8"))
-    except OSError:
-        found = None
-    return f"{found.group(1)}+source" if found else "0+unknown"
-
-
-__version__ = _version()
 __all__ = ["CodeLine", "Coder", "Evidence", "Finding", "Flag", "NoteResult", "code_file", "code_stream", "code_text"]
 
 

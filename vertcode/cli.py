@@ -54,7 +54,7 @@ VerboseOption = Annotated[
 
 def _print_version(value: bool) -> None:
     if value:
-        from vertcode import __version__
+        from vertcode.version import __version__
 
         typer.echo(f"vertcode {__version__}")
         raise typer.Exit(EXIT_OK)
