@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench bench-spark clean
+.PHONY: install demo test test-pythons lint eval bench bench-spark clean
 
 install: $(STAMP)
 
@@ -20,6 +20,23 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# The other Pythons requires-python names, each in a venv of its own: the install and the tests.
+# An interpreter comes from pyenv or the PATH (a pyenv shim on the PATH may only refuse, so each
+# is tried); one that is not here is said, not hidden.
+OTHER_PYTHONS ?= 3.10 3.12
+PYENV_VERSIONS ?= $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
+
+test-pythons:
+	@set -e; for v in $(OTHER_PYTHONS); do \
+	  py=; for c in $$(ls -d $(PYENV_VERSIONS)/$$v.*/bin/python 2>/dev/null | sort -V | tail -1) $$(command -v python$$v); do \
+	    if $$c -c '' 2>/dev/null; then py=$$c; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then echo "Python $$v: no interpreter on this machine, not tested"; continue; fi; \
+	  echo "Python $$v: $$py"; \
+	  $(MAKE) --no-print-directory PYTHON=$$py VENV=.venv-$$v install; \
+	  .venv-$$v/bin/python -m pytest -q; \
+	done
+
 # ruff (lint and format, configured in pyproject.toml) and mypy on the package.
 lint: $(STAMP)
 	$(BIN)/ruff check vertcode tests bench
@@ -30,7 +47,7 @@ eval: $(STAMP)
 	$(BIN)/vertcode eval corpus
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) .venv-* build dist *.egg-info
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

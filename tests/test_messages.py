@@ -10,8 +10,8 @@ import time
 
 from typer.testing import CliRunner
 
-from vertcode import cli
 from vertcode.cli import app
+from vertcode.run import progress
 
 from conftest import NOTES, ROOT
 
@@ -91,7 +91,7 @@ def test_page_outputs_that_cannot_be_written_fail_before_coding(tmp_path):
 
 
 def test_a_batch_without_a_terminal_prints_progress_lines(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 0.0)
     notes = tmp_path / "notes"
     notes.mkdir()
     for i in range(5):

@@ -28,11 +28,11 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from vertcode.model import CodeLine, Evidence, Finding, Flag, NoteResult, vertcode_version
+from vertcode.model import CodeLine, Evidence, Finding, Flag, NoteResult
 from vertcode.read.text import NoteSource
 from vertcode.run.coder import Coder
+from vertcode.version import __version__ as __version__
 
-__version__ = vertcode_version()
 __all__ = ["CodeLine", "Coder", "Evidence", "Finding", "Flag", "NoteResult", "code_file", "code_stream", "code_text"]
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import time
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +18,7 @@ from typing import Annotated
 import typer
 
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
+from vertcode.run.progress import progress
 from vertcode.run.timing import DEFAULT_TIMEOUT
 from vertcode.write.table import printable as _printable
 
@@ -78,6 +77,24 @@ VerboseOption = Annotated[
         help="Name each file skipped, and put internal errors' own messages (which may quote a note) in results.",
     ),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from vertcode.version import __version__
+
+        typer.echo(f"vertcode {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print vertcode's version and exit."),
+    ] = False,
+) -> None:
+    """Suggest CPT codes, with cited evidence, for vertebroplasty, kyphoplasty and sacroplasty operative notes."""
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -213,7 +230,7 @@ def batch(
         what = f"no file matches --glob {pattern}" if pattern else "no note files (.txt, .docx, .pdf ...) in it"
         _fail(f"{source}: nothing to code: {what}")
     try:
-        with _progress(len(sources)) as advance:
+        with progress(len(sources)) as advance:
             summary = run_batch(
                 sources,
                 out,
@@ -254,52 +271,6 @@ def _report_skipped(skipped: list[tuple[Path, str]], verbose: bool) -> None:
             typer.echo(f"vertcode: {_printable(str(path))}: skipped: {reason}", err=True)
     elif skipped:
         typer.echo(f"vertcode: {len(skipped)} files skipped, not notes by name (--verbose names them)", err=True)
-
-
-#: Seconds between progress lines when stderr is not a terminal (cron, nohup, a CI log).
-PROGRESS_EVERY = 10.0
-
-
-@contextmanager
-def _progress(total: int):
-    """A progress bar with count, rate and time left on an interactive terminal; elsewhere a
-    plain line every PROGRESS_EVERY seconds, so a log shows the batch is alive."""
-    if not sys.stderr.isatty():
-        start = last = time.monotonic()
-        done = 0
-
-        def advance() -> None:
-            nonlocal done, last
-            done += 1
-            now = time.monotonic()
-            if now - last >= PROGRESS_EVERY and done < total:
-                last = now
-                rate = done / (now - start)
-                left = (total - done) / rate
-                typer.echo(
-                    f"vertcode: {done:,}/{total:,} notes, {rate:.0f} notes/s, about {_duration(left)} left", err=True
-                )
-
-        yield advance
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        def render(self, task) -> Text:
-            return Text(f"{task.speed:.0f} notes/s" if task.speed else "")
-
-    columns = (TextColumn("coding notes"), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
-    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("coding notes", total=total)
-        yield lambda: bar.advance(task)
-
-
-def _duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 @app.command()

@@ -13,16 +13,6 @@ from dataclasses import dataclass, field
 SCHEMA = "vertcode/result/2"
 
 
-def vertcode_version() -> str:
-    """The installed vertcode's version; "0+unknown" when run from a tree never installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("vertcode")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
 @dataclass(frozen=True, order=True)
 class Evidence:
     """A span of the note, by character offsets into the decoded text."""

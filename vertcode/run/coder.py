@@ -15,10 +15,11 @@ from pathlib import Path
 
 from vertcode import patterns as pattern_files
 from vertcode.coding import code_note
-from vertcode.model import Flag, NoteResult, vertcode_version
+from vertcode.model import Flag, NoteResult
 from vertcode.read.files import read_notes
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
 from vertcode.run.timing import NoteTimeout, time_limit
+from vertcode.version import __version__
 
 #: New strings the pipeline may learn before it is built afresh. spaCy keeps every string it has
 #: seen (about ten per note: names, MRNs, dates), so a long batch would grow by ~4 KB a note; a
@@ -49,7 +50,7 @@ class Coder:
     ):
         self._patterns = pattern_files.load(patterns_dir)
         #: Stamped on every result, so a result says which vertcode and which rules produced it.
-        self.producer = {"vertcode": vertcode_version(), "patterns": pattern_files.fingerprint(patterns_dir)}
+        self.producer = {"vertcode": __version__, "patterns": pattern_files.fingerprint(patterns_dir)}
         self.nlp = self._build()
         self.descriptions = pattern_files.load_descriptions(patterns_dir)
         self.max_bytes = max_bytes

@@ -7,9 +7,10 @@ import hashlib
 import html
 from datetime import date
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
+
+from vertcode.version import __version__
 
 
 @cache
@@ -20,11 +21,7 @@ def asset(name: str) -> str:
 
 def made() -> str:
     """Which vertcode wrote a page, and when: a page read months later says what produced it."""
-    try:
-        which = f"vertcode {version('vertcode')}"
-    except PackageNotFoundError:  # a source tree run without installing it
-        which = "vertcode (version unknown: not installed)"
-    return f'<p class="made">{html.escape(which)}, written {date.today().isoformat()}</p>'
+    return f'<p class="made">vertcode {html.escape(__version__)}, written {date.today().isoformat()}</p>'
 
 
 def _csp(*scripts: str) -> str:
