@@ -54,3 +54,26 @@ def test_a_level_a_title_lists_for_biopsy_only_is_a_biopsy_site(code):
     (biopsy,) = [c for c in result.codes if c.code == "20225"]
     assert biopsy.levels == ["L1"] and biopsy.modifiers == ["XS"]
     assert "biopsy-other-level" in kinds(result)
+
+
+def test_a_title_keeps_each_biopsy_with_its_own_level(code):
+    text = (
+        "PROCEDURE: L2 and L3 balloon kyphoplasty with L2 bone biopsy.\n\n"
+        "DESCRIPTION: Bilateral cannulas were advanced into L2. Through the right cannula a bone biopsy "
+        "needle was advanced and a core taken. Inflatable bone tamps were inflated, removed, and the "
+        "cavities filled with 6 mL of bone cement at L2.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1}
+    assert "biopsy-other-level" not in kinds(result) and "header-body-mismatch" in kinds(result)
+
+
+def test_a_biopsy_of_levels_listed_together_is_of_each(code):
+    text = (
+        "Kyphoplasty at T8, and bone biopsy of T12 and L1.\n"
+        "Bilateral cannulas into T8, balloons inflated, 4 mL PMMA at T8. Cores were taken from T12 and L1.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22513": 1, "20225": 2}  # a unit per level biopsied
+    (biopsy,) = [c for c in result.codes if c.code == "20225"]
+    assert biopsy.levels == ["T12", "L1"]

@@ -188,6 +188,29 @@ def distance(a: Span, b: Span) -> int:
     return 0
 
 
+def biopsy_levels(biopsy: Span, levels: list[tuple[Span, list[str]]]) -> tuple[str, ...]:
+    """The levels a biopsy word is of: all the sentence names, but where it names several
+    apart ("L2 and L3 balloon kyphoplasty with L2 bone biopsy"), the nearest and those listed
+    with it ("biopsy of T12 and L1")."""
+    if len(levels) <= 1:
+        return tuple(level for _, named in levels for level in named)
+    # At equal distance the level after it: "a bone biopsy needle ... into the L3 lesion".
+    nearest = min(range(len(levels)), key=lambda i: (distance(biopsy, levels[i][0]), levels[i][0].start < biopsy.start))
+    first = last = nearest
+    while first > 0 and _listed_together(levels[first - 1][0], levels[first][0]):
+        first -= 1
+    while last < len(levels) - 1 and _listed_together(levels[last][0], levels[last + 1][0]):
+        last += 1
+    return tuple(level for _, named in levels[first : last + 1] for level in named)
+
+
+_LIST_JOINERS = frozenset({"and", "or", ",", "&", "/", "-", "to", "through", "plus"})
+
+
+def _listed_together(left: Span, right: Span) -> bool:
+    return all(t.is_space or t.lower_ in _LIST_JOINERS for t in left.doc[left.end : right.start])
+
+
 def event_of(statement: Statement, context: Context, corrections: Corrections) -> Event:
     excluded = statement.excluded
     mentions: list[Mention] = []

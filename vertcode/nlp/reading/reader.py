@@ -21,6 +21,7 @@ from vertcode.nlp.reading.events import (
     Context,
     Corrections,
     Event,
+    biopsy_levels,
     distance,
     event_of,
     evidence,
@@ -262,7 +263,7 @@ class _Reader:
                 if any(e.label_ == "PERCUTANEOUS" for e in event.live):
                     self.extraction.percutaneous_screws = True
             elif ent.label_ == "BIOPSY":
-                named = tuple(level for _, lv in event.levels for level in lv) or tuple(self.current_levels)
+                named = biopsy_levels(ent, event.levels) or tuple(self.current_levels)
                 self.extraction.biopsies.append((evidence(ent), named))
                 self.biopsied.update(named)
 
