@@ -77,3 +77,17 @@ def test_a_biopsy_of_levels_listed_together_is_of_each(code):
     assert codes(result) == {"22513": 1, "20225": 2}  # a unit per level biopsied
     (biopsy,) = [c for c in result.codes if c.code == "20225"]
     assert biopsy.levels == ["T12", "L1"]
+
+
+def test_a_similar_fashion_repeats_the_level_just_described_not_the_last_device(code):
+    # b15e-03: the repeat took T12's balloons to L2 although it followed L1's needle and PMMA.
+    text = (
+        "Procedures:\n1. T12 kyphoplasty (bipedicular)\n2. L1 vertebroplasty\n3. L2 vertebroplasty\n\n"
+        "Steps:\n1. T12: 11G access bilat. Balloons inflated, cavities made. Cement 3 cc each side into T12.\n"
+        "2. L1: L unipedicular 11G needle. 3.5 cc PMMA injected.\n"
+        "3. L2: In a similar fashion, needle placed via L pedicle and 3 cc PMMA injected.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22513": 1, "22511": 1, "22512": 1}
+    (l2,) = [f for f in result.findings if f.level == "L2"]
+    assert l2.technique == "vertebroplasty" and l2.device is None

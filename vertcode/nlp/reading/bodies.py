@@ -283,3 +283,11 @@ def laterality(sides: set[str], denied: Set[str] = frozenset()) -> str | None:
         if side in sides:
             return side
     return None
+
+
+def repeated_work(worked: list[BodyNotes]) -> Technique | None:
+    """What "in a similar fashion" repeats when the levels just described had vertebroplasty
+    with no device ("L1: needle, PMMA" under "2. L1 vertebroplasty"), even when the note's last
+    device was another level's balloon; None when it is the technique in hand."""
+    own = [t for b in worked if not b.devices for t in b.techniques[-1:] if t.technique == "vertebroplasty"]
+    return own[-1] if own and len(own) == len(worked) else None

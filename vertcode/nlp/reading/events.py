@@ -7,12 +7,14 @@ gives an `Event`, which knows nothing of the sentences before it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence
+from vertcode.nlp.reading.bodies import BodyNotes, Term
 from vertcode.nlp.reading.layout import Statement
 from vertcode.nlp.tokenizer import note_text
 
@@ -316,3 +318,17 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         tuple(denied_sides),
         tuple(abandoned_sides),
     )
+
+
+def term_of(span: Span) -> Term:
+    """The term an entity names, with its evidence."""
+    return Term(term_value(span)[0], evidence(span))
+
+
+def attach_details(notes: BodyNotes, live: Iterable[Span]) -> None:
+    """A sentence's approach and side words, as the level's."""
+    for ent in live:
+        if ent.label_ == "APPROACH":
+            notes.approaches.append(term_of(ent))
+        elif ent.label_ == "LATERALITY":
+            notes.sides.append(term_of(ent))

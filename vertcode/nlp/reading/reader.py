@@ -7,25 +7,26 @@ coding rules read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
 from vertcode.levels import REGION_NAMES, SACRUM, region_of
 from vertcode.model import Evidence, Extraction
-from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings
+from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings, repeated_work
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
 from vertcode.nlp.reading.events import (
     TECHNIQUE_BEARERS,
     Context,
     Corrections,
     Event,
+    attach_details,
     biopsy_levels,
     distance,
     event_of,
     evidence,
     is_approximate,
+    term_of,
     term_value,
 )
 from vertcode.nlp.reading.layout import statements
@@ -68,6 +69,7 @@ class _Reader:
         self.bodies: dict[str, BodyNotes] = {}
         self.current_levels: list[str] = []
         self.current_technique: Technique | None = None
+        self.worked: list[str] = []  # the levels the last description of work named, past a new bullet
         self.extraction = Extraction()
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
@@ -176,17 +178,19 @@ class _Reader:
         if event.levels:
             self.read_levels(event)
             self.current_levels = [level for _, named in event.levels for level in named]
+            if event.indicators and event.descriptive:
+                self.worked = self.current_levels
         elif event.indicators:
             self.continue_levels(event)
         elif event.statement.field:
             # "Side: [x] Left": a templated field describes the levels being worked on.
             for level in self.current_levels:
-                _attach_details(self.body(level), event.live)
+                attach_details(self.body(level), event.live)
         for every in (e for e in event.live if e.label_ == "ALL_LEVELS" and event.descriptive):
             # "At each level, bilateral cannulas were placed": describes every level treated so far
             # (of one region, "at the thoracic levels"), and what it names with, at each of them.
             region = term_value(every)[0]
-            devices = [_term(e) for e in event.live if e.label_ == "DEVICE"]
+            devices = [term_of(e) for e in event.live if e.label_ == "DEVICE"]
             for notes in self.bodies.values():
                 if not any(s == "treated" for _, s in notes.statuses):
                     continue
@@ -269,7 +273,8 @@ class _Reader:
 
     def resolve(self, bearer: Span, event: Event) -> Technique | None:
         if bearer.label_ == "REPEAT":
-            return self.current_technique
+            worked = [self.bodies[level] for level in self.worked if level in self.bodies]
+            return repeated_work(worked) or self.current_technique
         value, device = term_value(bearer)
         ev = evidence(bearer)
         if bearer.label_ == "DEVICE":
@@ -281,7 +286,7 @@ class _Reader:
     def read_levels(self, event: Event) -> None:
         levels, live = event.levels, event.live
         bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
-        devices = [_term(e) for e in live if e.label_ == "DEVICE"]
+        devices = [term_of(e) for e in live if e.label_ == "DEVICE"]
         for ent, named in levels:
             ev = evidence(ent)
             if len(levels) == 1:
@@ -298,7 +303,7 @@ class _Reader:
                 if not event.indicators:
                     notes.mention(ev, "mentioned")
                     notes.pending = [ev]
-                    _attach_details(notes, live)  # "a biopsy needle into the right sacral ala": its side
+                    attach_details(notes, live)  # "a biopsy needle into the right sacral ala": its side
                     continue
                 notes.mention(ev, "treated")
                 notes.pending = []
@@ -312,7 +317,7 @@ class _Reader:
                 notes.techniques.extend(techniques)
                 if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
                     (notes.named_devices if event.title else notes.devices).extend(devices)
-                _attach_details(notes, live)
+                attach_details(notes, live)
 
     def continue_levels(self, event: Event) -> None:
         """A sentence documenting work without a level goes on about the levels just named."""
@@ -325,7 +330,7 @@ class _Reader:
             return
         resolved = [t for t in (self.resolve(b, event) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
         agreed = resolved[0] if resolved and len({t.technique for t in resolved}) == 1 else None
-        devices = [_term(e) for e in live if e.label_ == "DEVICE"]
+        devices = [term_of(e) for e in live if e.label_ == "DEVICE"]
         # A needle alone ("All needles were removed") is too weak to make a level just named treated.
         promotes = any(e.label_ != "ACCESS" for e in indicators)
         for level in self.current_levels:
@@ -344,7 +349,7 @@ class _Reader:
                 notes.techniques.append(agreed)
                 if agreed.technique != "vertebroplasty":
                     notes.devices.extend(devices)
-            _attach_details(notes, live)
+            attach_details(notes, live)
 
     def update_technique(self, event: Event) -> None:
         for ent in event.live:
@@ -355,7 +360,7 @@ class _Reader:
             if ent.label_ == "DEVICE" and current and current.technique != "vertebroplasty":
                 # "Kyphoplasty at T12 ... the balloon was inflated": the device joins the technique.
                 technique = Technique(
-                    current.technique, "title" if event.title else "device", current.evidence, _term(ent)
+                    current.technique, "title" if event.title else "device", current.evidence, term_of(ent)
                 )
             self.current_technique = technique
 
@@ -384,15 +389,3 @@ class _Reader:
             extraction.findings.sort(key=lambda f: f.order)
             extraction.visit_signals = encounter.visit
         return extraction
-
-
-def _term(span: Span) -> Term:
-    return Term(term_value(span)[0], evidence(span))
-
-
-def _attach_details(notes: BodyNotes, live: Iterable[Span]) -> None:
-    for ent in live:
-        if ent.label_ == "APPROACH":
-            notes.approaches.append(_term(ent))
-        elif ent.label_ == "LATERALITY":
-            notes.sides.append(_term(ent))
