@@ -91,3 +91,16 @@ def test_a_similar_fashion_repeats_the_level_just_described_not_the_last_device(
     assert codes(result) == {"22513": 1, "22511": 1, "22512": 1}
     (l2,) = [f for f in result.findings if f.level == "L2"]
     assert l2.technique == "vertebroplasty" and l2.device is None
+
+
+def test_a_procedure_heading_that_runs_on_into_the_steps_is_their_description(code):
+    # b15e-09: "L4 next: ..." was read as part of the title, so L4 looked never treated.
+    text = (
+        "Summary: Bipedicular L2 and L4 kyphoplasty.\n\n"
+        "Procedure: Prone. Biplanar fluoro. L2 first: bilateral 10G cannulas, drill, balloons inflated, removed, "
+        "then 5.5 mL PMMA placed into the L2 cavities. L4 next: same bipedicular technique, balloons to 3 mL "
+        "each, removed, 6 mL PMMA into L4.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"22514": 1, "22515": 1}
+    assert "header-body-mismatch" not in kinds(result)

@@ -132,6 +132,8 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
         # Where the sentence's words end: a blank line after them belongs to its last token.
         previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
         title = _is_title(first, sent, role, first_word) and not sections.title_ended(first, sent, section, role)
+        if title and role == "title" and any(e.label_ in _STEPS for e in in_sentence):
+            sections.steps_shown(section, sent.end_char)
         no_cement = False
         if at_line_start(first) and (first.text == "|" or table_row(doc, first)):
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
@@ -174,6 +176,11 @@ class _Sections:
         # An excluded section ended by a field or heading line its rules do not know.
         self.neutral_section = None
         self.ended_titles: set[int] = set()
+        self.steps: dict[int, int] = {}  # title section -> where its first sentence of steps ends
+
+    def steps_shown(self, section, end: int) -> None:
+        """A sentence of a title shows a step of the work (a needle placed, cement injected)."""
+        self.steps.setdefault(section.title_start, end)
 
     def of(self, i: int):
         return self.index.of(i)
@@ -207,6 +214,12 @@ class _Sections:
             return False
         if section.title_start in self.ended_titles:
             return True
+        shown = self.steps.get(section.title_start)
+        if shown is not None and "\n" not in self.text[shown : first.idx]:
+            # "Procedure: Prone on the table. L2 first: bilateral cannulas ... L4 next: balloons,
+            # 6 mL PMMA": a title running on into the steps of the work has become their description.
+            self.ended_titles.add(section.title_start)
+            return True
         words = next((t for t in self.doc[section.body_start : first.i] if not t.is_space), None)
         ended = words is not None and (
             bool(_BLANK_LINE.search(self.text, words.idx, first.idx))
@@ -217,6 +230,9 @@ class _Sections:
             self.ended_titles.add(section.title_start)
         return ended
 
+
+#: Entities that show a step of the work being done, not only name it.
+_STEPS = frozenset({"ACCESS", "INJECTION", "REPEAT"})
 
 _SEPARATOR_LINE = re.compile(r"[ \t\-=+|:_]*")
 
