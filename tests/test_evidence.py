@@ -104,3 +104,22 @@ def test_a_procedure_heading_that_runs_on_into_the_steps_is_their_description(co
     result = code(text)
     assert codes(result) == {"22514": 1, "22515": 1}
     assert "header-body-mismatch" not in kinds(result)
+
+
+@pytest.mark.parametrize(
+    "line, expected, flags",
+    [
+        (
+            "Sedation: moderate IV (midazolam/fentanyl) by operator; independent RN observer. "
+            "Start 13:05, stop 13:37 (32 min).",
+            {"22513": 1, "99152": 1, "99153": 1},
+            [],
+        ),
+        ("Sedation: moderate IV by operator; independent RN observer.", {"22513": 1}, ["sedation-time-missing"]),
+        ("Sedation: none.", {"22513": 1}, []),
+    ],
+)
+def test_moderate_iv_sedation_is_read_with_the_times_on_its_line(code, line, expected, flags):
+    # b15e-07: "moderate IV (midazolam/fentanyl)" under "Sedation:" is moderate sedation, timed on its line.
+    result = code(f"Kyphoplasty at T12 with balloons, 4 mL PMMA at T12.\n{line}\n")
+    assert codes(result) == expected and kinds(result) == flags
