@@ -123,3 +123,23 @@ def test_moderate_iv_sedation_is_read_with_the_times_on_its_line(code, line, exp
     # b15e-07: "moderate IV (midazolam/fentanyl)" under "Sedation:" is moderate sedation, timed on its line.
     result = code(f"Kyphoplasty at T12 with balloons, 4 mL PMMA at T12.\n{line}\n")
     assert codes(result) == expected and kinds(result) == flags
+
+
+def test_each_line_of_the_mtsamples_mixed_note_cites_its_own_levels(coder):
+    # Issue 15: the T7 vertebroplasty cited no cement, the local anaesthetic's "instilled", T8's
+    # biopsy and T8's balloon reduction.
+    from conftest import NOTES
+
+    path = NOTES / "mtsamples-kyphoplasty-and-vertebroplasty.txt"
+    text = path.read_text(encoding="utf-8")
+    lines = {c.levels[0]: c for c in coder.code_text(text).codes}
+    cited = {level: {(e.label, e.text) for e in line.evidence} for level, line in lines.items()}
+    cement = "approximately 1.5 cc of cement was injected in each of the cannulas"
+    at = text.index(cement)
+    for level in ("T7", "T8", "T9"):
+        assert any(e.label == "CEMENT" and at <= e.start < at + len(cement) for e in lines[level].evidence), level
+    assert ("INJECTION", "instilled") not in cited["T7"] | cited["T8"] | cited["T9"]
+    assert not {label for label, _ in cited["T7"]} & {"BIOPSY", "INCLUDED"}
+    assert {("BIOPSY", "biopsy"), ("INCLUDED", "reduce the fracture")} <= cited["T8"]
+    for line in lines.values():
+        assert all(text[e.start : e.end] == e.text for e in line.evidence)

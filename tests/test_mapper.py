@@ -204,7 +204,7 @@ def test_included_services_are_named_in_the_rationale_not_coded():
     venogram = Evidence(20, 28, "venogram", "INCLUDED")
     codes, flags, lines = run(
         finding("L2"),
-        included=[("imaging guidance", guidance), ("venography", venogram)],
+        included=[("imaging guidance", guidance, ()), ("venography", venogram, ("L2",))],
         biopsies=[(Evidence(30, 36, "biopsy", "BIOPSY"), ("L2",))],
     )
     assert codes == {"22511": 1} and flags == set()

@@ -48,10 +48,10 @@ seed-04.txt  review: cross-region-primary
   22513  1           T7      review: cross-region-primary
          level 'T7'@47; device 'cavity is created'@59, 'curette'@126; cement
          'Cement'@135; also 'Bilateral'@0, 'transpedicular'@10, 'needles'@25,
-         'injected'@150, 'fluoroscopic'@239, 'CT guidance'@256
+         'injected'@150
   22515  2           L3 L4   ok
          level 'L3'@211, 'L4'@218; device 'cavity is created'@59, 'curette'@126;
-         also 'same procedure'@180
+         also 'same procedure'@180, 'fluoroscopic'@239, 'CT guidance'@256
   flag  cross-region-primary: Vertebral augmentation levels span lumbar and
         thoracic. Either primary satisfies the one-primary rule; 22513 follows
         the first level treated (T7).
@@ -62,9 +62,10 @@ seed-04.txt  review: cross-region-primary
   code   units  mod  levels  disposition
   22513  1           T7      review: cross-region-primary
          level 'T7'@47; device 'cavity is created'@59, 'curette'@126; cement 'Cement'@135; also 'Bilateral'@0,
-         'transpedicular'@10, 'needles'@25, 'injected'@150, 'fluoroscopic'@239, 'CT guidance'@256
+         'transpedicular'@10, 'needles'@25, 'injected'@150
   22515  2           L3 L4   ok
-         level 'L3'@211, 'L4'@218; device 'cavity is created'@59, 'curette'@126; also 'same procedure'@180
+         level 'L3'@211, 'L4'@218; device 'cavity is created'@59, 'curette'@126; also 'same procedure'@180,
+         'fluoroscopic'@239, 'CT guidance'@256
   flag  cross-region-primary: Vertebral augmentation levels span lumbar and thoracic. Either primary satisfies the
         one-primary rule; 22513 follows the first level treated (T7).
 """

@@ -84,8 +84,9 @@ class Extraction:
     findings: list[Finding] = field(default_factory=list)
     #: Procedure words or devices documented as done, but with no level to attach them to.
     unplaced: list[Evidence] = field(default_factory=list)
-    #: Services these codes include (rule 10): (service, evidence), e.g. ("imaging guidance", ...).
-    included: list[tuple[str, Evidence]] = field(default_factory=list)
+    #: Services these codes include (rule 10): (service, evidence, the levels its sentence is about),
+    #: e.g. ("imaging guidance", ..., ("T7",)); no levels when the sentence is about none.
+    included: list[tuple[str, Evidence, tuple[str, ...]]] = field(default_factory=list)
     #: Bone biopsy documented, with the levels it names (empty when none is named).
     biopsies: list[tuple[Evidence, tuple[str, ...]]] = field(default_factory=list)
     sedation: Sedation = field(default_factory=Sedation)

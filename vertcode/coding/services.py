@@ -19,15 +19,20 @@ def note_included(codes: list[CodeLine], treated: list[Finding], extraction: Ext
         return
     levels = {f.level for f in treated}
     biopsies = [ev for ev, named in extraction.biopsies if not named or levels.intersection(named)]
-    services = dict.fromkeys(service for service, _ in extraction.included)
+    services = dict.fromkeys(service for service, _, _ in extraction.included)
     if biopsies:
         services["bone biopsy of a treated level"] = None
     if not services:
         return
     primaries[0].rationale += f" Included, not reported separately (rule 10): {join(services)}."
-    # Cite each included service once: a note names its fluoroscopy in every other sentence.
-    cited = {(service, ev.text.lower()): ev for service, ev in reversed(extraction.included)}
-    primaries[0].evidence = sorted(set(primaries[0].evidence) | set(cited.values()) | set(biopsies))
+    # Cite each included service once (a note names its fluoroscopy in every other sentence), on
+    # the lines of the levels its sentence is about: T8's balloon reduction is not T7's.
+    cited = {(service, ev.text.lower()): (ev, about) for service, ev, about in reversed(extraction.included)}
+    spans = [*cited.values(), *((ev, named) for ev, named in extraction.biopsies if ev in biopsies)]
+    for ev, about in spans:
+        for line in [line for line in codes if set(about) & set(line.levels)] or primaries[:1]:
+            if ev not in line.evidence:
+                line.evidence = sorted([*line.evidence, ev])
 
 
 def other_biopsies(

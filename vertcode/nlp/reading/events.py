@@ -7,8 +7,9 @@ gives an `Event`, which knows nothing of the sentences before it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
@@ -81,6 +82,9 @@ class Context:
             i for m in modifiers if m.category in ("NEGATED_EXISTENCE", "ABORTED") for i in range(*m.modifier_span)
         }
         self.aborting = {i for m in modifiers if m.category == "ABORTED" for i in range(*m.modifier_span)}
+        # Where the note names a substance injected that is not cement (lidocaine, contrast): the
+        # triggers whose only targets are injections (patterns/context.json).
+        self.substances = sorted(m.modifier_span[0] for m in modifiers if m.allowed_types == {"INJECTION"})
 
     def status(self, ent: Span) -> str | None:
         """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
@@ -88,6 +92,20 @@ class Context:
         if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
             return "negated"
         return status
+
+    def without_other_injections(self, event: Event, cement_named: int) -> Event:
+        """ "Local anesthetic ... was mixed. Approximately 7 cc was instilled": an injection in a
+        sentence naming no cement or device injects the substance named last; when that is not
+        cement (which the procedure last named at token `cement_named`), it documents no work."""
+        if any(e.label_ in ("CEMENT", "DEVICE") for e in event.live):
+            return event
+
+        def other(injection: Span) -> bool:
+            i = bisect_left(self.substances, injection.start)
+            return i > 0 and self.substances[i - 1] > cement_named
+
+        kept = [e for e in event.indicators if e.label_ != "INJECTION" or not other(e)]
+        return replace(event, indicators=kept) if len(kept) < len(event.indicators) else event
 
     def cement_withheld(self, ents: list[Span]) -> bool:
         """Cement inside an abort trigger: "no cement was injected", "no cement was placed"."""

@@ -69,6 +69,7 @@ class _Reader:
         self.bodies: dict[str, BodyNotes] = {}
         self.current_levels: list[str] = []
         self.current_technique: Technique | None = None
+        self.cement_named = -1  # the token where the procedure last named cement
         self.worked: list[str] = []  # the levels the last description of work named, past a new bullet
         self.extraction = Extraction()
         self.documented_techniques: set[str] = set()
@@ -155,6 +156,7 @@ class _Reader:
 
     def apply(self, event: Event) -> None:
         event = self.resolve_reference(event)
+        event = self.context.without_other_injections(event, self.cement_named)
         for correction in event.corrections:
             self.extraction.amended.append(correction.evidence)
             for wrong, right in zip(correction.wrong, correction.right, strict=False):
@@ -186,15 +188,20 @@ class _Reader:
             # "Side: [x] Left": a templated field describes the levels being worked on.
             for level in self.current_levels:
                 attach_details(self.body(level), event.live)
-        for every in (e for e in event.live if e.label_ == "ALL_LEVELS" and event.descriptive):
+        for every in (e for e in event.live if e.label_ == "ALL_LEVELS"):
             # "At each level, bilateral cannulas were placed": describes every level treated so far
-            # (of one region, "at the thoracic levels"), and what it names with, at each of them.
+            # (of one region, "at the thoracic levels"), and what it names with, at each of them;
+            # "each level received 3 cc of cement": the cement is cited at each of them.
             region = term_value(every)[0]
             devices = [term_of(e) for e in event.live if e.label_ == "DEVICE"]
+            cement = [evidence(i) for i in event.indicators if i.label_ in ("CEMENT", "INJECTION")]
             for notes in self.bodies.values():
                 if not any(s == "treated" for _, s in notes.statuses):
                     continue
                 if region in REGION_NAMES.values() and region_of(notes.level) != region:
+                    continue
+                notes.evidence.update(cement)
+                if not event.descriptive:
                     continue
                 if not notes.described:
                     notes.described.append((every.start_char, False))
@@ -251,13 +258,14 @@ class _Reader:
                 self.documented_techniques.add("augmentation")
             elif ent.label_ == "CEMENT":
                 self.cement_in_procedure = True
+                self.cement_named = ent.start
                 self.extraction.cement.append(evidence(ent))
                 if not event.statement.title:
                     self.described_cement.append(ent.start_char)
-            elif ent.label_ == "GUIDANCE":
-                self.extraction.included.append(("imaging guidance", evidence(ent)))
-            elif ent.label_ == "INCLUDED":
-                self.extraction.included.append((term_value(ent)[0], evidence(ent)))
+            elif ent.label_ in ("GUIDANCE", "INCLUDED"):
+                service = "imaging guidance" if ent.label_ == "GUIDANCE" else term_value(ent)[0]
+                about = tuple(level for _, lv in event.levels for level in lv) or tuple(self.current_levels)
+                self.extraction.included.append((service, evidence(ent), about))
             elif ent.label_ == "OPEN":
                 self.extraction.open_procedure.append(evidence(ent))
                 if not event.statement.title:
