@@ -143,3 +143,55 @@ def test_each_line_of_the_mtsamples_mixed_note_cites_its_own_levels(coder):
     assert {("BIOPSY", "biopsy"), ("INCLUDED", "reduce the fracture")} <= cited["T8"]
     for line in lines.values():
         assert all(text[e.start : e.end] == e.text for e in line.evidence)
+
+
+def test_a_timeline_counts_sedation_from_its_start_to_its_end_not_the_steps_between(code):
+    # b15k-16: every step's time was read as the sedation's, and a dose written after its end
+    # ended it: 32 minutes (10:32 time-out to 11:04) instead of 10:41 to 11:38.
+    from conftest import NOTES
+
+    result = code((NOTES / "b15k-16.txt").read_text(encoding="utf-8"))
+    assert codes(result) == {"22513": 1, "22515": 2, "99152": 1, "99153": 3}
+    (sedation,) = [c for c in result.codes if c.code == "99152"]
+    times = {e.text for e in sedation.evidence}
+    assert {"10:41", "11:38"} <= times and "10:32" not in times
+
+
+def test_a_decision_to_abandon_the_cement_does_not_treat_the_level_again(code):
+    # b15k-21: an attestation of "the decision to abandon cement injection at L2" treated L2.
+    text = (
+        "PROCEDURE: An 11G needle into L1 and 3.5 mL of PMMA injected into L1. A second needle into L2; "
+        "a core biopsy of L2 was obtained. Cement injection at L2 was abandoned; no cement was injected at L2.\n\n"
+        "ATTESTATION: I was present for the entire procedure, including the decision to abandon cement "
+        "injection at L2.\n"
+    )
+    assert codes(code(text)) == {"22511": 1, "20225": 1}
+
+
+def test_a_biopsy_only_session_codes_each_level_and_the_operators_sedation(code):
+    # b15k-19: "two cores ... were obtained" at L4 was no biopsy, so L4 looked like an abandoned
+    # attempt, and a session with no augmentation coded no sedation.
+    text = (
+        "CT-GUIDED VERTEBRAL BIOPSY\nSedation observer: P. Wright, RN\n\n"
+        "Sedation: Moderate sedation administered by the radiologist with an independent trained observer (RN). "
+        "Intraservice time 19 minutes (08:02-08:21).\n\n"
+        "Procedure: An 11G coaxial bone biopsy system was advanced into the T11 lesion and three cores were "
+        "obtained. A second coaxial system was placed into the L4 lesion, from which two cores were obtained. "
+        "No cement was injected.\n"
+    )
+    result = code(text)
+    assert codes(result) == {"20225": 2, "99152": 1}
+    assert kinds(result) == ["biopsy-other-level"]
+
+
+def test_a_list_of_one_line_per_level_reads_each_line_as_its_own(code):
+    # b15k-29: the three lines were one sentence, so T11's implant made every level augmentation.
+    text = (
+        "Procedures:\n1. Vertebral augmentation T11 with SpineJack implants.\n2. Vertebroplasty L1 and T12.\n\n"
+        "Description: Cannulas into T11, two SpineJack implants expanded. Vertebroplasty needles were then placed "
+        "at L1 and T12 without any cavity creation.\n\nCement delivery, in order:\n"
+        "  T11 - 4.0 mL PMMA injected through the SpineJack cannulas around the implants\n"
+        "  L1  - 3.0 mL PMMA injected through the 13G needle\n"
+        "  T12 - 2.5 mL PMMA injected through the 13G needle\n"
+    )
+    assert codes(code(text)) == {"22513": 1, "22511": 1, "22512": 1}

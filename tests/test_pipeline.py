@@ -43,8 +43,9 @@ def test_seed_04_cites_levels_curette_and_guidance(code):
     assert (primary.code, primary.units, primary.levels) == ("22513", 1, ["T7"])
     assert (addon.code, addon.units, addon.levels) == ("22515", 2, ["L3", "L4"])
     cited = {(e.label, e.text) for e in primary.evidence}
-    assert {("LEVEL", "T7"), ("DEVICE", "curette"), ("GUIDANCE", "CT guidance")} <= cited
-    assert {("LEVEL", "L3"), ("LEVEL", "L4"), ("REPEAT", "same procedure")} <= {
+    assert {("LEVEL", "T7"), ("DEVICE", "curette"), ("DEVICE", "cavity is created")} <= cited
+    # The guidance sentence follows "the same procedure at L3 and L4": it is cited on their line.
+    assert {("LEVEL", "L3"), ("LEVEL", "L4"), ("REPEAT", "same procedure"), ("GUIDANCE", "CT guidance")} <= {
         (e.label, e.text) for e in addon.evidence
     }
     t7 = text.index("T7")

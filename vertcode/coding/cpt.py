@@ -142,7 +142,9 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         flags += biopsy_flags
         if not flags:
             _flag_uncoded_work(extraction, flags)
-        return codes, flags
+        # A biopsy-only session under the operator's moderate sedation codes the sedation too.
+        sedation_codes, sedation_flags = services.sedation(extraction, bool(codes), descriptions)
+        return codes + sedation_codes, flags + sedation_flags
 
     doubtful: list[tuple[str, str]] = []  # (level, flag kind): coded, but a coder must look
     if not extraction.cement_documented:

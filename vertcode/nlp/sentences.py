@@ -129,6 +129,28 @@ def table_row(doc: Doc, token: Token) -> bool:
     return text.count("|", token.idx, len(text) if end < 0 else end) >= 2
 
 
+_LEVEL_ITEM = re.compile(r"[CTLS][1-9]\d?")
+_LEVEL_LINE = re.compile(r"[ \t]*[CTLS][1-9]\d?[ \t]*[-–—:]")
+_FIELD_WITH_VALUE = re.compile(r"[ \t]*[A-Z][\w ()/&,-]{0,40}:[ \t]*\S")
+
+
+def _per_level_list(text: str, at: int) -> bool:
+    """The line at `at` is an item of a list of one line per level ("Cement delivery, in order:⏎
+    T11 - 4.0 mL PMMA ... implants⏎  L1 - 3.0 mL ... needle"), each a statement of its own; not
+    the values of a field above the list ("Cement: PMMA⏎  L2: 3.0 mL⏎  L3: 3.5 mL"), which are
+    the field's."""
+    start = text.rfind("\n", 0, at) + 1
+    if not _LEVEL_LINE.match(text, start):
+        return False
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        line = text[above : start - 1]
+        if not _LEVEL_LINE.match(line):
+            return not _FIELD_WITH_VALUE.match(line)
+        start = above
+    return True
+
+
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")
 
 
@@ -148,6 +170,8 @@ def _line_item_follows(newline: Token) -> bool:
     token = doc[newline.i + 1]
     text = token.text
     if text in _BULLETS or _numbered(token) or table_row(doc, token) or leader_field(doc, token):
+        return True
+    if _LEVEL_ITEM.fullmatch(text) and _per_level_list(note_text(doc), token.idx):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True

@@ -23,17 +23,32 @@ class SedationReader:
         self.sedation = sedation
         self.line_end = -1  # where the line of the last sedation statement ends
         self.clock: list[int] = []  # start and stop times, minutes after midnight
+        text = context.text
+        # The lines that name the sedation: "11:38 Procedure complete; sedation time ends" is one.
+        self.lines = {
+            text.rfind("\n", 0, e.start_char)
+            for e in context.doc.ents
+            if e.label_ in ("SEDATION", "SEDATION_TIME") and context.status(e) is None
+        }
 
     def read(self, ents: list[Span]) -> None:
         sedation = self.sedation
         live = [e for e in ents if self.context.status(e) is None]
         named = [e for e in live if e.label_ in ("SEDATION", "SEDATION_TIME")]
-        # "Start of intraservice time 08:52; end 09:33 (41 minutes)": the time goes on to its line's end.
-        timed = bool(named) or (bool(live) and live[0].start_char < self.line_end)
+        text = self.context.text
+        # A time is the sedation's in a statement that names it ("Intra-service time: start 09:12,
+        # end 09:53 (41 minutes)", wrapped or not), or on the rest of the line that did; but a line
+        # of a timeline ("10:48  Bilateral 11G access T10") is about its own step, unless it names
+        # the sedation ("10:41  Moderate sedation started").
+        previous_end = self.line_end
         if named:
-            end = self.context.text.find("\n", named[-1].end_char)
-            self.line_end = len(self.context.text) if end < 0 else end
+            end = text.find("\n", named[-1].end_char)
+            self.line_end = len(text) if end < 0 else end
         for ent in live:
+            line = text.rfind("\n", 0, ent.start_char)
+            timed = (
+                line in self.lines or ent.start_char < previous_end or (bool(named) and not _STEP.match(text, line + 1))
+            )
             if ent.label_ == "SEDATION":
                 sedation.evidence.append(evidence(ent))
             elif ent.label_ == "OBSERVER":
@@ -53,7 +68,15 @@ class SedationReader:
 
     def finish(self) -> None:
         if self.sedation.minutes is None and len(self.clock) >= 2:
-            self.sedation.minutes = (self.clock[-1] - self.clock[0]) % (24 * 60)
+            # From the first time to the latest after it: a dose given at 11:15, written after
+            # "11:38 sedation time ends", is within the time, not its end. Past midnight counts;
+            # a time more than 12 hours "after" is one written before the start.
+            after = [(t - self.clock[0]) % (24 * 60) for t in self.clock[1:]]
+            self.sedation.minutes = max((m for m in after if m <= 12 * 60), default=None)
+
+
+#: A line of a timeline: it starts with the clock time of its step.
+_STEP = re.compile(r"[ \t]*\d{1,2}:\d{2}\b")
 
 
 def _minutes(text: str) -> int | None:
