@@ -113,7 +113,7 @@ class Tab:
             raise BrowserError(f"{expression}: {answer['exceptionDetails']}")
         return answer["result"].get("value")
 
-    def wait_for(self, expression: str, timeout: float = 20) -> None:
+    def wait_for(self, expression: str, timeout: float = 90) -> None:
         """Until `expression` is true in the page: a navigation or a script's work is done."""
         deadline = time.monotonic() + timeout
         while True:
