@@ -84,11 +84,12 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_the_wheel_carries_patterns_license_and_type_hints(wheel):
+def test_the_wheel_carries_patterns_license_type_hints_and_coding_rules(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         (info,) = {n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info")}
         assert "vertcode/py.typed" in names
+        assert archive.read("vertcode/docs/coding-rules.md") == (ROOT / "vertcode/docs/coding-rules.md").read_bytes()
         license_text = archive.read(f"{info}/licenses/LICENSE").decode()
         meta = archive.read(f"{info}/METADATA").decode()
         for pattern in (ROOT / "patterns").iterdir():
