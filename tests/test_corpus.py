@@ -84,3 +84,13 @@ def test_bundled_real_world_notes_are_the_shared_ones():
     for name in REAL_WORLD:
         original = SHARED / name.removeprefix("mtsamples-").replace("-", "_")
         assert (NOTES / name).read_bytes() == original.read_bytes(), name
+
+
+def test_every_rule_the_corpus_output_cites_is_in_the_shipped_rules(results):
+    from vertcode import rules
+
+    texts = [line.rationale for result in results for line in result.codes]
+    texts += [flag.message for result in results for flag in result.flags]
+    cited = {n for text in texts for n in rules.cited(text)}
+    assert {10, 11} <= cited, "the rationales cite the rules they apply"
+    assert cited <= set(rules.numbered()), sorted(cited - set(rules.numbered()))

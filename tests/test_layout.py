@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vertcode"
-BASE = {"model", "levels", "patterns", "version"}
+BASE = {"model", "levels", "patterns", "rules", "version"}
 #: What each stage may import from vertcode, besides itself and the base modules.
 ALLOWED = {
     "base": set(),

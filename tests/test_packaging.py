@@ -6,6 +6,7 @@ leaves these tests out of a quick run.
 
 import json
 import os
+import pickle
 import re
 import shlex
 import subprocess
@@ -83,11 +84,12 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_the_wheel_carries_patterns_license_and_type_hints(wheel):
+def test_the_wheel_carries_patterns_license_type_hints_and_coding_rules(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         (info,) = {n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info")}
         assert "vertcode/py.typed" in names
+        assert archive.read("vertcode/docs/coding-rules.md") == (ROOT / "vertcode/docs/coding-rules.md").read_bytes()
         license_text = archive.read(f"{info}/licenses/LICENSE").decode()
         meta = archive.read(f"{info}/METADATA").decode()
         for pattern in (ROOT / "patterns").iterdir():
@@ -161,3 +163,47 @@ def test_the_lean_install_is_as_small_as_the_readme_says(lean_venv):
     # Newer releases of the packages differ a little from the README's day.
     assert len(installed) <= packages + 3, sorted(installed)
     assert size <= megabytes * 1.15
+
+
+#: A pipeline saved, then loaded by spaCy alone: the loading process imports no vertcode before
+#: `spacy.load()`, so only the installed entry points can find the components and the language.
+SAVED_PIPELINE = """
+import pickle, sys
+from pathlib import Path
+out, pipeline, notes = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+if out.name == "saved.pkl":
+    from vertcode.nlp.pipeline import build
+    nlp = build()
+    nlp.to_disk(pipeline)
+else:
+    import spacy
+    nlp = spacy.load(pipeline)
+from vertcode.coding import code_note
+from vertcode.nlp.tokenizer import note_text
+from vertcode.patterns import load_descriptions
+descriptions = load_descriptions()
+read = []
+for name in notes:
+    text = Path(name).read_text(encoding="utf-8")
+    doc = nlp(text)
+    assert note_text(doc) == text
+    read.append(([t.text for t in doc], doc._.extraction, code_note(doc._.extraction, descriptions)))
+pickle.dump((type(nlp).__name__, list(nlp.pipe_names), read), out.open("wb"))
+"""
+
+
+@pytest.mark.packaging
+def test_a_saved_pipeline_loads_with_spacy_alone_in_a_fresh_process(lean_venv, tmp_path):
+    """nlp.to_disk() then spacy.load() in another process: the same language, components, tokens,
+    `doc._.extraction` and codes on twenty corpus notes of every kind."""
+    script = tmp_path / "saved_pipeline.py"
+    script.write_text(SAVED_PIPELINE, encoding="utf-8")
+    notes = [str(p) for p in sorted(NOTES.glob("*.txt"))[::29]]
+    assert len(notes) == 20
+    python, pipeline = lean_venv / "bin" / "python", tmp_path / "pipeline"
+    for out in ("saved.pkl", "loaded.pkl"):
+        run(python, script, tmp_path / out, pipeline, *notes, cwd=tmp_path)
+    saved, loaded = (pickle.loads((tmp_path / out).read_bytes()) for out in ("saved.pkl", "loaded.pkl"))
+    assert saved[:2] == loaded[:2] and saved[0] == "ClinicalEnglish"
+    for name, before, after in zip(notes, saved[2], loaded[2], strict=True):
+        assert before == after, name

@@ -12,7 +12,7 @@ or limits. Importing vertcode imports no spaCy; coding does.
 
 The stages a note flows through, each a sub-package, imports flowing one way:
 
-    cli -> run -> read, nlp, coding, write -> model, levels, patterns
+    cli -> run -> read, nlp, coding, write -> model, levels, patterns, rules
 
 - `read`    bytes, files, folders and tables to `Note`s
 - `nlp`     the spaCy pipeline: a note's text to an `Extraction` (what it documents)

@@ -342,6 +342,24 @@ def spark(
     raise typer.Exit(EXIT_OK)
 
 
+@app.command()
+def rules(
+    number: Annotated[int | None, typer.Argument(help="The rule to print (default: the list of rules).")] = None,
+) -> None:
+    """Print a coding rule the rationales cite ("rule 10"), from the coding rules vertcode ships."""
+    from vertcode import rules as coding_rules
+
+    numbered = coding_rules.numbered()
+    if number is None:
+        for n in numbered:
+            typer.echo(coding_rules.headline(n))
+        typer.echo(f"The whole document: {coding_rules.DOCUMENT}")
+    elif number in numbered:
+        typer.echo(numbered[number])
+    else:
+        _fail(f"There is no rule {number}: the rules are numbered 1 to {max(numbered)}.")
+
+
 @app.command("eval")
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="Folder holding gold.jsonl and notes/.")],

@@ -12,13 +12,16 @@ one, and `doc.user_data[UNREAD]` says where that is.
 """
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from vertcode.nlp.medspacy_parts import import_medspacy
+from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 
 #: Where a note stopped being read: the character offset of the first sentence not read.
 UNREAD = "vertcode.unread"
@@ -45,7 +48,36 @@ def _bounded_context() -> type:
     parts = import_medspacy()
 
     class BoundedContext(parts.ConText):  # type: ignore[name-defined]
-        """ConText.__call__ of medspaCy 1.3 with the graph built by `_relate`."""
+        """ConText.__call__ of medspaCy 1.3 with the graph built by `_relate`, and its rules saved
+        with the pipeline (medspaCy's ConText saves none: a loaded one would find no modifier)."""
+
+        def __init__(self, nlp: Language, name: str, *, phrase_matcher_attr: str, **config: Any):
+            super().__init__(nlp, name, phrase_matcher_attr=phrase_matcher_attr, **config)
+            self.phrase_matcher_attr = phrase_matcher_attr
+
+        def _clear(self) -> None:
+            self._ConText__matcher = parts.MedspacyMatcher(
+                self.nlp,
+                name=self.name,
+                phrase_matcher_attr=self.phrase_matcher_attr,
+                prune=self.prune_on_modifier_overlap,
+            )
+
+        def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+            rules_to_disk(path, [rule.to_dict() for rule in self.rules])
+
+        def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "BoundedContext":
+            self._clear()
+            self.add([parts.ConTextRule.from_dict(row) for row in rules_from_disk(path)])
+            return self
+
+        def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+            return rules_to_bytes([rule.to_dict() for rule in self.rules])
+
+        def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "BoundedContext":
+            self._clear()
+            self.add([parts.ConTextRule.from_dict(row) for row in rules_from_bytes(data)])
+            return self
 
         def __call__(self, doc: Doc) -> Doc:
             matcher = self._ConText__matcher  # medspaCy's own, private to its class

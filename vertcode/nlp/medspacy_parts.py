@@ -16,7 +16,7 @@ class _Deferred(types.ModuleType):
 
 
 def import_medspacy() -> types.SimpleNamespace:
-    """The medspaCy parts vertcode uses (`ConText` and its graph and modifier, `MedspacyMatcher`,
+    """The medspaCy parts vertcode uses (`ConText` and its graph, modifier and rule, `MedspacyMatcher`,
     `prune_overlapping_matches`, `Section`, `SectionRule`), without running medspaCy's package
     __init__.
 
@@ -53,13 +53,14 @@ def import_medspacy() -> types.SimpleNamespace:
 def _medspacy_parts() -> types.SimpleNamespace:
     from medspacy.common.medspacy_matcher import MedspacyMatcher
     from medspacy.common.util import prune_overlapping_matches
-    from medspacy.context import ConText, ConTextGraph, ConTextModifier
+    from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
     from medspacy.section_detection import Section, SectionRule
 
     return types.SimpleNamespace(
         ConText=ConText,
         ConTextGraph=ConTextGraph,
         ConTextModifier=ConTextModifier,
+        ConTextRule=ConTextRule,
         MedspacyMatcher=MedspacyMatcher,
         Section=Section,
         SectionRule=SectionRule,

@@ -32,9 +32,11 @@ from vertcode import patterns as pattern_files
 
 # Importing a component's module registers its spaCy factory.
 from vertcode.nlp import bounded_context, findings, rulers, sentences  # noqa: F401
+from vertcode.nlp.findings import FindingsBuilder
 from vertcode.nlp.medspacy_parts import import_medspacy
 from vertcode.nlp.norms import LINE_BREAK
 from vertcode.nlp.reading.events import term_id
+from vertcode.nlp.rulers import RegexRuler
 from vertcode.nlp.sections import SectionFinder
 from vertcode.nlp.tokenizer import ClinicalEnglish
 
@@ -138,7 +140,7 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
     nlp.add_pipe("vertcode_sentences")
     sectionizer = cast(SectionFinder, nlp.add_pipe("vertcode_sections"))
     regexes, phrases = _ruler_patterns(loaded)
-    nlp.add_pipe("vertcode_regex_ruler", config={"patterns": regexes})
+    cast(RegexRuler, nlp.add_pipe("vertcode_regex_ruler")).add_patterns(regexes)
     ruler = cast(
         SpanRuler,
         nlp.add_pipe(
@@ -163,7 +165,7 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
         ruler.add_patterns(phrases)
         sectionizer.add(_section_rules(loaded.sections, SectionRule))
         context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
-    nlp.add_pipe("vertcode_findings", config={"encounter": loaded.encounter, "corrections": loaded.corrections})
+    cast(FindingsBuilder, nlp.add_pipe("vertcode_findings")).set_rules(loaded.encounter, loaded.corrections)
     return nlp
 
 

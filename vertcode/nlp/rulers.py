@@ -2,15 +2,19 @@
 abbreviations the note defines."""
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from vertcode.nlp.errors import require_before
+from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 from vertcode.nlp.tokenizer import note_text
 
 
-@Language.factory("vertcode_regex_ruler", default_config={"patterns": []})
+@Language.factory("vertcode_regex_ruler")
 class RegexRuler:
     """Entities from regular expressions over the note's text.
 
@@ -25,22 +29,47 @@ class RegexRuler:
     spaCy's Matcher tries every pattern at every token and calls a Python predicate for each
     REGEX or IN, which made level matching the slowest step of the pipeline (`make bench`).
 
-    `patterns` are {"label", "id", "regex"} rows, with "requires" where every match contains one of
+    `add_patterns` takes {"label", "id", "regex"} rows, with "requires" where every match contains one of
     a few words (lower case): a rule none of whose words is in the note is not run, since a scan
     of Python's `re` over a note costs about 0.1 ms whatever the pattern.
     """
 
-    def __init__(self, nlp: Language, name: str = "vertcode_regex_ruler", *, patterns: list[dict]):
+    def __init__(self, nlp: Language, name: str = "vertcode_regex_ruler"):
         self.name = name
-        self.rules = [
+        self.strings = nlp.vocab.strings
+        self.patterns: list[dict] = []
+        self.rules: list[tuple[int, int, re.Pattern, tuple[str, ...]]] = []
+
+    def add_patterns(self, patterns: list[dict]) -> None:
+        self.patterns.extend(patterns)
+        self.rules.extend(
             (
-                nlp.vocab.strings.add(row["label"]),
-                nlp.vocab.strings.add(row["id"]),
+                self.strings.add(row["label"]),
+                self.strings.add(row["id"]),
                 re.compile(row["regex"]),
                 tuple(row.get("requires", ())),
             )
             for row in patterns
-        ]
+        )
+
+    def _clear(self) -> None:
+        self.patterns, self.rules = [], []
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        rules_to_disk(path, self.patterns)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RegexRuler":
+        self._clear()
+        self.add_patterns(rules_from_disk(path))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return rules_to_bytes(self.patterns)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "RegexRuler":
+        self._clear()
+        self.add_patterns(rules_from_bytes(data))
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         text = note_text(doc)
@@ -72,9 +101,11 @@ class AbbreviationLabeller:
     """
 
     def __init__(self, nlp: Language, name: str = "vertcode_abbreviations"):
+        self.nlp = nlp
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
+        require_before(self.nlp, self.name, ("abbreviation_detector",))
         if not doc._.abbreviations:
             return doc
         ents = list(doc.ents)

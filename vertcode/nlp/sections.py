@@ -6,6 +6,8 @@ records the sections, and `SectionIndex` finds the one holding a token.
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from spacy.attrs import SENT_START
@@ -13,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from vertcode.nlp.medspacy_parts import import_medspacy
+from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 from vertcode.nlp.tokenizer import note_text
 
 
@@ -29,9 +32,13 @@ class SectionFinder:
 
     def __init__(self, nlp: Language, name: str = "vertcode_sections"):
         self.medspacy = import_medspacy()
+        self.nlp = nlp
         self.name = name
         self.strings = nlp.vocab.strings
-        self.matcher = self.medspacy.MedspacyMatcher(nlp, name=name)
+        self._clear()
+
+    def _clear(self) -> None:
+        self.matcher = self.medspacy.MedspacyMatcher(self.nlp, name=self.name)
         self.text_rules: list[tuple[int, re.Pattern]] = []  # (match id, regular expression)
         self.rules: dict[int, Any] = {}  # match id -> SectionRule, for the text rules
 
@@ -45,6 +52,27 @@ class SectionFinder:
                 self.rules[key] = rule
             else:
                 self.matcher.add([rule])
+
+    def saved_rules(self) -> list:
+        """The rules added, the matcher's then the text rules, each in the order added: added
+        again so, they get the same match ids."""
+        return [*self.matcher.rules, *self.rules.values()]
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        rules_to_disk(path, [rule.to_dict() for rule in self.saved_rules()])
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "SectionFinder":
+        self._clear()
+        self.add([self.medspacy.SectionRule.from_dict(row) for row in rules_from_disk(path)])
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return rules_to_bytes([rule.to_dict() for rule in self.saved_rules()])
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "SectionFinder":
+        self._clear()
+        self.add([self.medspacy.SectionRule.from_dict(row) for row in rules_from_bytes(data)])
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         Section = self.medspacy.Section

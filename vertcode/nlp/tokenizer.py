@@ -6,6 +6,10 @@ import re
 from spacy.lang.en import English
 from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.tokens import Doc
+from spacy.util import registry
+
+#: The language code of `ClinicalEnglish` in a saved pipeline's config.
+LANG = "vertcode_en"
 
 #: Where `ClinicalEnglish.make_doc` keeps the text it was given, in `Doc.user_data`.
 NOTE_TEXT = "vertcode.note_text"
@@ -39,13 +43,20 @@ class ClinicalEnglishDefaults(English.Defaults):  # type: ignore[misc,valid-type
     }
 
 
+@registry.languages(LANG)
 class ClinicalEnglish(English):
     """spaCy's blank English with a tokenizer adapted to clinical text.
 
     A subclass rather than `spacy.blank("en")` then a new suffix rule: setting the tokenizer's
     rules afterwards rebuilds all its special cases, a tenth of a second at every start.
+
+    A language of its own (spaCy's idiom for a custom language, registered by the
+    `spacy_languages` entry point too), so that `spacy.load()` of a saved vertcode pipeline
+    makes this class, and its Docs keep their text and are tokenized in pieces, rather than
+    spaCy's English with the same tokenizer rules.
     """
 
+    lang = LANG
     Defaults = ClinicalEnglishDefaults
 
     def make_doc(self, text: str) -> Doc:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vertcode import rules
 from vertcode.model import CodeLine, Evidence, Flag, NoteResult
 from vertcode.write.pages.common import asset, made, page, page_name
 
@@ -136,7 +138,7 @@ def render_note(result: NoteResult, text: str, *, index: str | None = None) -> s
     flags = "".join(
         f'<li data-spans="{_spans(flag.evidence, idents)}" '
         f'data-kind="{html.escape(flag.kind)}"><span class="kind">{html.escape(flag.kind)}</span>: '
-        f"{html.escape(flag.message)}</li>"
+        f"{_cite_rules(flag.message)}</li>"
         for flag in result.flags
     )
     errors = "".join(f"<li>{html.escape(e)}</li>" for e in result.errors)
@@ -152,6 +154,7 @@ def render_note(result: NoteResult, text: str, *, index: str | None = None) -> s
         f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
         f"<h2>Codes</h2>\n{codes}\n"
         + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
+        + _rules_cited([line.rationale for line in result.codes] + [flag.message for flag in result.flags])
         + (f'<h2>Errors</h2>\n<ul class="errors">{errors}</ul>\n' if errors else "")
         + (
             f"<details><summary>All evidence ({len(marks)} spans, character offsets)</summary>"
@@ -211,8 +214,41 @@ def _code_line(line: CodeLine, flags: list[Flag], idents: dict[Evidence, str]) -
         f"<td>{html.escape(' '.join(line.levels))}</td>"
         f"<td>{html.escape(', '.join(line.modifiers)) or '&ndash;'}</td><td>{disposition}</td></tr>"
         f'<tr><td colspan="5" class="description">{html.escape(line.description)}<br>'
-        f"<small>{html.escape(line.rationale)}</small></td></tr></tbody>"
+        f"<small>{_cite_rules(line.rationale)}</small></td></tr></tbody>"
     )
+
+
+def _cite_rules(text: str) -> str:
+    """The text, escaped, each "rule N" it cites a link to rule N's text below (its title shows it
+    on hover); in "rules 2, 3" each number is a link."""
+    written, end = [], 0
+    for start, stop, numbers in rules.citations(text):
+        citation = text[start:stop]
+        if len(numbers) == 1:
+            linked = _rule_link(numbers[0], html.escape(citation))
+        else:
+            linked = re.sub(r"\d+", lambda m: _rule_link(int(m.group()), m.group()), html.escape(citation))
+        written += [html.escape(text[end:start]), linked]
+        end = stop
+    return "".join([*written, html.escape(text[end:])])
+
+
+def _rule_link(number: int, label: str) -> str:
+    known = rules.numbered().get(number)
+    if known is None:
+        return label
+    return f'<a class="rule" href="#rule-{number}" title="{html.escape(known)}">{label}</a>'
+
+
+def _rules_cited(texts: list[str]) -> str:
+    """The text of every rule the code lines and flags cite, from the shipped coding rules."""
+    numbers = sorted({n for text in texts for n in rules.cited(text) if n in rules.numbered()})
+    if not numbers:
+        return ""
+    # The rule as the document words it, without its Markdown emphasis.
+    worded = {n: rules.numbered()[n].split(". ", 1)[1].replace("**", "") for n in numbers}
+    items = "".join(f'<li id="rule-{n}"><b>Rule {n}.</b> {html.escape(worded[n])}</li>' for n in numbers)
+    return f'<h2>Coding rules cited</h2>\n<ul class="rules">{items}</ul>\n'
 
 
 def _reasons(line: CodeLine, flags: list[Flag]) -> list[Flag]:
