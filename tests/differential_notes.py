@@ -4,21 +4,29 @@ of it, generated from a fixed seed so the same notes come back on every machine 
 Each perturbation stresses what a speed change could break without the corpus noticing: line
 breaks (rewrapped, CRLF), notes joined or cut mid-word, Unicode whose case folding changes length
 or maps to ASCII (İ ı ſ K), no-break spaces, brackets that could define abbreviations, and case.
+Notes of other procedures follow, which most of the pipeline skips.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mixed import other_procedures  # noqa: E402
+
 NOTES = ROOT / "corpus" / "notes"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "differential.jsonl.gz"
 SEED = 14
 #: Perturbed notes besides the corpus: about 30 s with the corpus on this 2-core machine.
 PERTURBED = 5000
+#: Notes of other procedures (bench/mixed.py), where the relevance gate skips most of the pipeline.
+OTHERS = 600
 #: Perturbed notes are cut to this many characters at most, to keep the test's time modest.
 MAX_CHARS = 4000
 
@@ -107,7 +115,8 @@ def perturbed(count: int = PERTURBED) -> Iterator[tuple[str, str]]:
 
 
 def notes() -> list[tuple[str, str]]:
-    return corpus() + list(perturbed())
+    others = other_procedures(random.Random(SEED), OTHERS)
+    return corpus() + list(perturbed()) + [(f"other-{i:03d}", text) for i, text in enumerate(others)]
 
 
 def result_line(result) -> str:
