@@ -3,8 +3,8 @@
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from vertcode.model import Evidence
-from vertcode.nlp.bounded_context import UNREAD
+from vertcode.model import Evidence, Extraction
+from vertcode.nlp.bounded_context import NOT_OURS, UNREAD
 from vertcode.nlp.reading import ReadingRules, read
 from vertcode.nlp.reading.encounter import EncounterRules
 from vertcode.nlp.reading.events import Corrections
@@ -36,6 +36,9 @@ class FindingsBuilder:
             Doc.set_extension("extraction", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
+        if doc.user_data.get(NOT_OURS):
+            doc._.extraction = Extraction()  # what reading it would give the coding rules: nothing
+            return doc
         doc._.extraction = read(doc, self.rules)
         if UNREAD in doc.user_data:
             start = doc.user_data[UNREAD]
