@@ -8,7 +8,11 @@ in the same run: spaCy's blank English tokenizer alone over the same texts (nlp.
 process); `vertcode batch` with --jobs 1 and --jobs 2 (and checks the two outputs are
 identical); the start-up of `vertcode code` on one note against
 `python -c "import spacy; spacy.blank('en')('x')"`; and the peak memory of the batch at two
-sizes, to show it does not grow with the number of notes. Prints a table and writes the
+sizes, to show it does not grow with the number of notes; and a mixed backlog (bench/mixed.py:
+2,000 notes, a fifth ours, the rest other procedures and negatives) with --jobs 1 against the
+tokenizer over the same texts. The tokenizer's figure is given twice: stock, and vertcode's own
+(its clinical rules and the chunk warm-up of vertcode.nlp.tokenizer), so that the ratios, taken
+against the stock one, are plain about what they compare. Prints a table and writes the
 figures to bench/results.json, with where a note's time goes: each pipeline component, the
 mapper and the JSON line, in milliseconds per note (one process, 1,000 notes).
 """
@@ -30,7 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-TARGETS = {"ratio": 0.5, "jobs_speedup": 1.7, "startup_ratio": 1.5, "peak_rss_mb": 500}
+#: Issue 14's targets, as fractions of the stock tokenizer's notes/s where they are ratios.
+TARGETS = {"ratio": 0.33, "ratio_jobs2": 0.60, "mixed_ratio": 0.6, "startup_ratio": 1.3, "peak_rss_mb": 200}
 
 
 def make_notes(folder: Path, count: int, size: int = 1500) -> list[str]:
@@ -74,6 +79,22 @@ def tokenizer_rate(texts: list[str], repeat: int = 1) -> float:
         start = time.perf_counter()
         for _ in nlp.pipe(texts):
             pass
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def own_tokenizer_rate(texts: list[str], repeat: int = 1) -> float:
+    """Notes per second of vertcode's tokenizer (ClinicalEnglish.make_doc, with its chunk warm-up)."""
+    from vertcode.nlp.tokenizer import ClinicalEnglish
+
+    nlp = ClinicalEnglish()
+    for text in texts[:200]:
+        nlp.make_doc(text)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            nlp.make_doc(text)
         best = min(best, time.perf_counter() - start)
     return len(texts) / best
 
@@ -135,8 +156,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=5000)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--mixed", type=int, default=2000, help="notes in the mixed backlog")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each timed batch; the best counts")
     args = parser.parse_args()
+
+    from mixed import make_mixed  # mixed.py imports this module's make_notes
 
     with tempfile.TemporaryDirectory(prefix="vertcode-bench-") as tmp:
         tmp = Path(tmp)
@@ -147,6 +171,10 @@ def main() -> None:
             (small / path.name).write_bytes(path.read_bytes())
 
         tokens = tokenizer_rate(texts, args.repeat)
+        own_tokens = own_tokenizer_rate(texts, args.repeat)
+        mixed_texts = make_mixed(tmp / "mixed", args.mixed)
+        mixed_tokens = tokenizer_rate(mixed_texts, args.repeat)
+        mixed_seconds, _ = batch(tmp / "mixed", tmp / "mixed.jsonl", 1, args.repeat)
         seconds_1, rss_1 = batch(tmp / "notes", tmp / "jobs1.jsonl", 1, args.repeat)
         seconds_2, _ = batch(tmp / "notes", tmp / "jobs2.jsonl", 2, args.repeat)
         _, rss_small = batch(small, tmp / "small.jsonl", 1)
@@ -155,16 +183,23 @@ def main() -> None:
         stages = stage_times(texts[:1000])
 
     rate_1, rate_2 = args.notes / seconds_1, args.notes / seconds_2
+    mixed_rate = args.mixed / mixed_seconds
     figures = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "notes": args.notes,
         "mean_note_bytes": round(sum(len(t.encode()) for t in texts) / len(texts)),
+        "load_average": os.getloadavg(),
         "tokenizer_notes_per_s": round(tokens, 1),
+        "vertcode_tokenizer_notes_per_s": round(own_tokens, 1),
         "batch_jobs1_notes_per_s": round(rate_1, 1),
         "batch_jobs2_notes_per_s": round(rate_2, 1),
         "ratio": round(rate_1 / tokens, 3),
         "ratio_jobs2": round(rate_2 / tokens, 3),
         "jobs_speedup": round(rate_2 / rate_1, 2),
+        "mixed_notes": args.mixed,
+        "mixed_tokenizer_notes_per_s": round(mixed_tokens, 1),
+        "mixed_jobs1_notes_per_s": round(mixed_rate, 1),
+        "mixed_ratio": round(mixed_rate / mixed_tokens, 3),
         "jobs_output_identical": identical,
         "startup_baseline_s": round(base, 3),
         "startup_vertcode_s": round(ours, 3),
@@ -175,36 +210,46 @@ def main() -> None:
     }
     checks = {
         "ratio": figures["ratio"] >= TARGETS["ratio"],
-        "jobs_speedup": figures["jobs_speedup"] >= TARGETS["jobs_speedup"] and identical,
+        "ratio_jobs2": figures["ratio_jobs2"] >= TARGETS["ratio_jobs2"] and identical,
+        "mixed_ratio": figures["mixed_ratio"] >= TARGETS["mixed_ratio"],
         "startup_ratio": figures["startup_ratio"] <= TARGETS["startup_ratio"],
-        "peak_rss_mb": figures["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+        "peak_rss_mb": figures["peak_rss_mb"] < TARGETS["peak_rss_mb"],
     }
     figures["targets_met"] = checks
     args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
     rows = [
-        ("tokenizer alone (notes/s)", f"{tokens:.0f}", ""),
+        ("stock tokenizer alone (notes/s)", f"{tokens:.0f}", "the ratios' baseline"),
+        ("vertcode's tokenizer, chunk warm-up (notes/s)", f"{own_tokens:.0f}", f"{own_tokens / tokens:.2f}x stock"),
         ("vertcode batch --jobs 1 (notes/s)", f"{rate_1:.0f}", ""),
-        ("ratio to tokenizer", f"{rate_1 / tokens:.2f}", _mark(checks["ratio"], ">= 0.50")),
-        ("vertcode batch --jobs 2 (notes/s)", f"{rate_2:.0f}", f"ratio {rate_2 / tokens:.2f}"),
+        ("ratio to tokenizer", f"{rate_1 / tokens:.2f}", _mark(checks["ratio"], ">= 0.33")),
+        ("vertcode batch --jobs 2 (notes/s)", f"{rate_2:.0f}", f"{rate_2 / rate_1:.2f}x jobs 1"),
         (
-            "jobs 2 speed-up, same output",
-            f"{rate_2 / rate_1:.2f}x, {'same' if identical else 'DIFFERENT'}",
-            _mark(checks["jobs_speedup"], ">= 1.7x"),
+            "jobs 2 ratio to tokenizer, same output",
+            f"{rate_2 / tokens:.2f}, {'same' if identical else 'DIFFERENT'}",
+            _mark(checks["ratio_jobs2"], ">= 0.60"),
+        ),
+        (f"mixed backlog of {args.mixed}: stock tokenizer (notes/s)", f"{mixed_tokens:.0f}", ""),
+        ("mixed backlog: vertcode batch --jobs 1 (notes/s)", f"{mixed_rate:.0f}", ""),
+        (
+            "mixed backlog: ratio to tokenizer",
+            f"{mixed_rate / mixed_tokens:.2f}",
+            _mark(checks["mixed_ratio"], ">= 0.6"),
         ),
         (
             "start-up (s): spacy.blank / vertcode",
             f"{base:.2f} / {ours:.2f}",
-            _mark(checks["startup_ratio"], f"{ours / base:.2f}x <= 1.5x"),
+            _mark(checks["startup_ratio"], f"{ours / base:.2f}x <= 1.3x"),
         ),
         (
             f"peak RSS (MB): {args.notes} / {args.notes // 5} notes",
             f"{rss_1:.0f} / {rss_small:.0f}",
-            _mark(checks["peak_rss_mb"], "<= 500"),
+            _mark(checks["peak_rss_mb"], "< 200"),
         ),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{args.notes} notes of {figures['mean_note_bytes']} bytes on average, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{args.notes} notes of {figures['mean_note_bytes']} bytes on average, {os.cpu_count()} CPUs, load {load}")
     for name, value, target in rows:
         print(f"{name:<{width}}  {value:>14}  {target}")
     print("where a note's time goes (ms, one process): " + ", ".join(f"{name} {ms:.2f}" for name, ms in stages.items()))

@@ -51,10 +51,3 @@ def test_findings_in_a_pipeline_without_what_they_read_say_what_is_missing():
         assert needed in message
     assert "['sentencizer', 'vertcode_findings']" in message
     assert "vertcode.nlp.pipeline.build()" in message
-
-
-def test_abbreviations_without_scispacys_detector_say_so():
-    nlp = spacy.blank("en")
-    nlp.add_pipe("vertcode_abbreviations")
-    with pytest.raises(PipelineError, match="needs 'abbreviation_detector' before it"):
-        nlp("Percutaneous vertebral augmentation (PVA) at L1.")

@@ -25,6 +25,15 @@ from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_byte
 
 #: Where a note stopped being read: the character offset of the first sentence not read.
 UNREAD = "vertcode.unread"
+#: Set on a note that names no level, technique, device or cement: nothing in it can be coded.
+NOT_OURS = "vertcode.not_ours"
+#: The labels without which a note yields no code, finding or flag. Findings are vertebral bodies,
+#: made only from LEVEL entities; every flag and code of vertcode.coding needs a finding, a level
+#: (aborted, unreadable, corrected, title-only), a TECHNIQUE or DEVICE (work words, unplaced
+#: work) or CEMENT (cement documented, for "open-procedure"); sedation is coded only beside a code.
+#: Only "note-read-in-part" needs none of them, so a note past the caps is read in full as before.
+#: tests/test_differential.py holds it to the recorded results.
+RELEVANT = frozenset({"LEVEL", "TECHNIQUE", "DEVICE", "CEMENT"})
 #: Terms (levels, techniques, devices...) and ConText modifiers per note and per sentence beyond
 #: which the rest of the note is not read. The corpus's most are 105 terms and 34 modifiers in a
 #: note, 36 terms in a sentence.
@@ -88,6 +97,10 @@ def _bounded_context() -> type:
                 doc.user_data[UNREAD] = doc[cut].idx
                 doc.ents = [e for e in doc.ents if e.start < cut]
                 matches = [match for match in matches if match[1] < cut]
+            elif not any(e.label_ in RELEVANT for e in doc.ents):
+                # ConText's modifiers and graph, and the reader after it, could change nothing.
+                doc.user_data[NOT_OURS] = True
+                return doc
             modifiers = [
                 parts.ConTextModifier(
                     matcher.rule_map[self.nlp.vocab[match_id].text], start, end, doc, max_scope=self.max_scope

@@ -6,8 +6,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from vertcode.model import Evidence
-from vertcode.nlp.bounded_context import UNREAD
+from vertcode.model import Evidence, Extraction
+from vertcode.nlp.bounded_context import NOT_OURS, UNREAD
 from vertcode.nlp.errors import require_before
 from vertcode.nlp.reading import ReadingRules, read
 from vertcode.nlp.reading.encounter import EncounterRules
@@ -57,6 +57,9 @@ class FindingsBuilder:
 
     def __call__(self, doc: Doc) -> Doc:
         require_before(self.nlp, self.name, REQUIRES)
+        if doc.user_data.get(NOT_OURS):
+            doc._.extraction = Extraction()  # what reading it would give the coding rules: nothing
+            return doc
         doc._.extraction = read(doc, self.rules)
         if UNREAD in doc.user_data:
             start = doc.user_data[UNREAD]

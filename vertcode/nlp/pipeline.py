@@ -11,11 +11,11 @@ spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglis
                           terms.jsonl), matched on the text
    span_ruler             the vocabulary's phrases (terms.jsonl), matched on NORM by spaCy's
                           PhraseMatcher
-4. abbreviation_detector  scispacy: "(PVA)" defined in the note...
-5. vertcode_abbreviations ...is labelled like its long form wherever it is used
-6. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json), by
+4. vertcode_abbreviations scispacy's abbreviation detector: "(PVA)" defined in the note is
+                          labelled like its long form wherever it is used
+5. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json), by
                           medspaCy's ConText in linear time, up to caps on terms and modifiers
-7. vertcode_findings      one finding per vertebral body (vertcode.nlp.findings)
+6. vertcode_findings      one finding per vertebral body (vertcode.nlp.findings)
 
 medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `medspacy.load()`.
 """
@@ -128,8 +128,6 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
         loaded = pattern_files.load(patterns_dir)
     _quiet_libraries()
     SectionRule = import_medspacy().SectionRule
-    from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
-
     nlp = ClinicalEnglish()
     fuzzy = sorted(
         {word.lower() for row in loaded.terms if row.get("fuzzy") for word in re.findall(r"[A-Za-z]+", row["phrase"])}
@@ -154,7 +152,6 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
             },
         ),
     )
-    nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("vertcode_abbreviations")
     # medspaCy's ConText in time linear in the note, reading up to the caps (vertcode.nlp.bounded_context).
     context: Any = nlp.add_pipe("vertcode_context", name="medspacy_context")

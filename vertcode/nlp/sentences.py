@@ -142,13 +142,18 @@ def _per_level_list(text: str, at: int) -> bool:
     start = text.rfind("\n", 0, at) + 1
     if not _LEVEL_LINE.match(text, start):
         return False
+    end = text.find("\n", at)
+    rows = 1 + bool(end >= 0 and _LEVEL_LINE.match(text, end + 1))
     while start > 0:
         above = text.rfind("\n", 0, start - 1) + 1
         line = text[above : start - 1]
         if not _LEVEL_LINE.match(line):
-            return not _FIELD_WITH_VALUE.match(line)
+            # A list of two rows or more under a line ending in a colon; a hard-wrapped "...at T12
+            # and⏎L1 - ..." is prose, and "Cement: PMMA⏎  L2: 3.0 mL" the field's values.
+            return rows > 1 and line.rstrip().endswith(":") and not _FIELD_WITH_VALUE.match(line)
+        rows += 1
         start = above
-    return True
+    return False
 
 
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")

@@ -46,9 +46,7 @@ class SedationReader:
             self.line_end = len(text) if end < 0 else end
         for ent in live:
             line = text.rfind("\n", 0, ent.start_char)
-            timed = (
-                line in self.lines or ent.start_char < previous_end or (bool(named) and not _STEP.match(text, line + 1))
-            )
+            timed = line in self.lines or ent.start_char < previous_end or (bool(named) and not _step(text, line + 1))
             if ent.label_ == "SEDATION":
                 sedation.evidence.append(evidence(ent))
             elif ent.label_ == "OBSERVER":
@@ -75,8 +73,18 @@ class SedationReader:
             self.sedation.minutes = max((m for m in after if m <= 12 * 60), default=None)
 
 
-#: A line of a timeline: it starts with the clock time of its step.
-_STEP = re.compile(r"[ \t]*\d{1,2}:\d{2}\b")
+_CLOCK_FIRST = re.compile(r"[ \t]*\d{1,2}:\d{2}\b")
+
+
+def _step(text: str, start: int) -> bool:
+    """The line at `start` is a row of a timeline: it starts with a clock time, and so does the
+    line above or below it (a hard-wrapped "end⏎09:53 (41 minutes)" is one line of prose)."""
+    if not _CLOCK_FIRST.match(text, start):
+        return False
+    above = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    below = text.find("\n", start) + 1
+    first = start > 0 and bool(_CLOCK_FIRST.match(text, above))
+    return first or (below > 0 and bool(_CLOCK_FIRST.match(text, below)))
 
 
 def _minutes(text: str) -> int | None:
