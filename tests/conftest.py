@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 NOTES = CORPUS / "notes"
+
+#: The command line as a user runs it: the console script of the Python running the tests (so
+#: `make test-pythons` runs each version's own), else the module.
+_SCRIPT = Path(sys.executable).parent / "vertcode"
+VERTCODE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "vertcode"]
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,12 @@ import hashlib
 import io
 import json
 import subprocess
-import sys
 
 from typer.testing import CliRunner
 
 from vertcode.cli import app
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, ROOT, VERTCODE
 
 runner = CliRunner()
 SEED4 = str(NOTES / "seed-04.txt")
@@ -202,9 +201,7 @@ def test_broken_patterns_file_is_a_clear_error(tmp_path):
 
 
 def test_console_script_runs_as_installed():
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
-    done = subprocess.run(command + ["code", SEED4, "-f", "jsonl"], capture_output=True, text=True)
+    done = subprocess.run([*VERTCODE, "code", SEED4, "-f", "jsonl"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["codes"][0]["code"] == "22513"
     assert done.stderr == ""

@@ -6,7 +6,6 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -19,20 +18,15 @@ from vertcode.run.coder import Coder
 from vertcode.run.pool import WORKER_DIED
 from vertcode.write.pages import page_name
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, VERTCODE
 from test_formats import hl7_message
 
 SEED = (NOTES / "seed-04.txt").read_text()
 TEXTS = [p.read_text(encoding="utf-8-sig", errors="replace") for p in sorted(NOTES.glob("*.txt"))[:40]]
 
 
-def executable():
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
-
-
 def command(*args):
-    return [*executable(), *args]
+    return [*VERTCODE, *args]
 
 
 def folder_of_notes(path, count):

@@ -5,9 +5,8 @@ writes a page for every note it read."""
 import json
 import os
 import subprocess
-import sys
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, VERTCODE
 from test_hostile_read import SECRET, docx_with_body, leaky_documents, paragraph
 
 GOOD = {"seed-01.txt": {"22510": 1}, "seed-04.txt": {"22513": 1, "22515": 2}, "seed-03.txt": None}
@@ -41,10 +40,8 @@ def test_a_folder_of_every_hostile_input_beside_good_notes(tmp_path):
     leaky = [path.name for path in leaky_documents(notes)]
 
     out, pages = tmp_path / "out.jsonl", tmp_path / "pages"
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
     run = subprocess.run(
-        [*command, "batch", str(notes), "--out", str(out), "--html-dir", str(pages), "--max-bytes", "200000"],
+        [*VERTCODE, "batch", str(notes), "--out", str(out), "--html-dir", str(pages), "--max-bytes", "200000"],
         capture_output=True,
         text=True,
         timeout=600,

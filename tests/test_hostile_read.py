@@ -17,15 +17,13 @@ from vertcode.read.files import read_notes
 from vertcode.read.formats import documents
 from vertcode.read.text import NoteError, NoteSource
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, VERTCODE
 
 SECRET = "Jane Roe, MRN 123456: balloon kyphoplasty at T7"
 
 
 def _vertcode(*args, **kwargs):
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
-    return subprocess.run(command + list(args), capture_output=True, text=True, **kwargs)
+    return subprocess.run([*VERTCODE, *args], capture_output=True, text=True, **kwargs)
 
 
 def raw_pdf(content: bytes) -> bytes:

@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from typer.testing import CliRunner
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 from vertcode.cli import app
 from vertcode.run import progress
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, VERTCODE
 
 SEED = (NOTES / "seed-04.txt").read_text()
 TEXTS = [p.read_text(encoding="utf-8-sig", errors="replace") for p in sorted(NOTES.glob("*.txt"))[:40]]
@@ -107,8 +106,7 @@ def test_ctrl_c_says_what_is_safe_and_how_to_continue(tmp_path):
     notes.mkdir()
     for i in range(1500):
         (notes / f"n{i:04d}.txt").write_text(TEXTS[i % len(TEXTS)])
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
+    command = VERTCODE
     out, part = tmp_path / "out.jsonl", tmp_path / "out.jsonl.part"
     batch = subprocess.Popen(
         [*command, "batch", str(notes), "--out", str(out), "--jobs", "2"],

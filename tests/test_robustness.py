@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from unittest import mock
 
@@ -16,7 +15,7 @@ from typer.testing import CliRunner
 from vertcode.cli import app
 from vertcode.read.text import NoteError, decode
 
-from conftest import NOTES, ROOT
+from conftest import NOTES, VERTCODE
 
 SEED = (NOTES / "seed-04.txt").read_text()
 CORPUS_TEXTS = [p.read_bytes().decode("utf-8-sig", errors="replace") for p in sorted(NOTES.glob("*.txt"))]
@@ -135,9 +134,7 @@ def test_a_folder_of_bad_files_beside_good_notes(tmp_path):
 
 
 def _batch(*args):
-    exe = ROOT / ".venv" / "bin" / "vertcode"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "vertcode"]
-    return command + ["batch", *args]
+    return [*VERTCODE, "batch", *args]
 
 
 def test_a_killed_batch_resumes_with_nothing_lost_or_doubled(tmp_path):
