@@ -91,13 +91,15 @@ def _bounded_context() -> type:
         def __call__(self, doc: Doc) -> Doc:
             matcher = self._ConText__matcher  # medspaCy's own, private to its class
             matches = matcher(doc)
+            # doc.ents makes a new Span for every entity each time it is read: read it once.
+            ents = doc.ents
             # Cut before the modifiers are made: each finds its sentence by walking it.
-            cut = _cut(doc, [e.start for e in doc.ents], [start for _, start, _ in matches])
+            cut = _cut(doc, [e.start for e in ents], [start for _, start, _ in matches])
             if cut is not None:
                 doc.user_data[UNREAD] = doc[cut].idx
-                doc.ents = [e for e in doc.ents if e.start < cut]
+                doc.ents = ents = tuple(e for e in ents if e.start < cut)
                 matches = [match for match in matches if match[1] < cut]
-            elif not any(e.label_ in RELEVANT for e in doc.ents):
+            elif not any(e.label_ in RELEVANT for e in ents):
                 # ConText's modifiers and graph, and the reader after it, could change nothing.
                 doc.user_data[NOT_OURS] = True
                 return doc
@@ -108,8 +110,8 @@ def _bounded_context() -> type:
                 for match_id, start, end in matches
             ]
             graph = parts.ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
-            graph.targets, graph.modifiers = doc.ents, modifiers
-            graph.edges = _relate(list(doc.ents), modifiers)
+            graph.targets, graph.modifiers = ents, modifiers
+            graph.edges = _relate(list(ents), modifiers)
             for target, modifier in graph.edges:
                 target._.modifiers += (modifier,)
             if self.context_attributes_mapping:
