@@ -51,11 +51,14 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
             continue
         if (
             technique == "augmentation"
-            and finding.technique_source == "title"
             and finding.described
-            and (finding.device is None or extraction.device_denied)
+            and (
+                (finding.technique_source == "title" and finding.device is None)
+                or (extraction.device_denied and (finding.device is None or finding.technique_source != "device"))
+            )
         ):
-            # Rule 1: the description shows no cavity creation, whatever the title says.
+            # Rule 1: the description shows no cavity creation, whatever the title says; nor does
+            # one that denies a device and shows none at the level.
             conflicted.append(finding)
             technique = "vertebroplasty"
         elif technique == "augmentation" and finding.device is None:

@@ -90,6 +90,12 @@ class BodyNotes:
         elif status != "mentioned":
             self.modifiers.append(ev)
 
+    @property
+    def attempted_here(self) -> bool:
+        """Work begun at the level before it was abandoned: a step of the work (a cannula placed
+        outside a biopsy's sentence, a needle for the cement) done there."""
+        return any(status == "treated" for _, status in self.statuses)
+
     def status(self) -> str:
         """Treated unless a later abort or negation undoes every treated mention.
 
@@ -135,8 +141,9 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
     found, title_only = [], []
     for notes in bodies:
         status = notes.status()
-        if status == "aborted" and notes.level in note.biopsied and not notes.techniques:
-            # "Biopsy of L2 ... no cement was injected at L2": a biopsy site, not an attempt.
+        if status == "aborted" and notes.level in note.biopsied and not notes.techniques and not notes.attempted_here:
+            # "Biopsy of L2 ... no cement was injected at L2": a biopsy site, not an attempt
+            # ("cannulas placed at T9, a core taken, then augmentation aborted" is one).
             status = "mentioned"
         elif status == "treated" and notes.level in note.biopsied and cement_placed and not _treated_here(notes):
             # "3. L1 bone biopsy ... a needle into the L1 lesion, two cores obtained" beside cement

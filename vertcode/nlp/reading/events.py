@@ -154,7 +154,11 @@ class Corrections:
                 found.append((k + 1, k))
             elif any(rule.fullmatch(gap) for rule in self.right_last):
                 found.append((k, k + 1))
-        return found
+        # "T12 -> L1 -> L2 -> L4" is an order of work: a level that would be both corrected and
+        # the correction of another is a step of a sequence, and so are its neighbours.
+        wrong, right = {w for w, _ in found}, {r for _, r in found}
+        chained = wrong & right
+        return [(w, r) for w, r in found if not {w, r} & chained]
 
 
 @dataclass(frozen=True)
