@@ -1,0 +1,77 @@
+"""What the workbench tests share: a folder of real notes coded into a results file, and a
+database on SQLite (a file) or on the real PostgreSQL server CI starts (VERTCODE_TEST_POSTGRES)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import NOTES
+
+#: Notes whose codes the tests know: (file, {code: units}, disposition).
+CHOSEN = {
+    "seed-01.txt": ({"22510": 1}, "auto"),
+    "seed-04.txt": ({"22513": 1, "22515": 2}, "review"),
+    "b13a-34.txt": ({"22510": 1, "20225": 1}, "review"),
+    "mix-03.txt": ({}, "auto"),
+}
+DATED = (
+    "Date of service: 03/14/2024\n"
+    "PROCEDURE: Percutaneous vertebroplasty at T7.\n"
+    "Under fluoroscopy an 11-gauge needle was advanced transpedicularly into T7 and 3 mL of PMMA cement was injected.\n"
+)
+HOSTILE = (
+    "PROCEDURE: Balloon kyphoplasty at T12 <script>document.title='pwned';"
+    "document.body.setAttribute('data-pwned','1')</script> with a balloon tamp and PMMA cement.\n"
+    "<img src=x onerror=\"document.title='pwned'\">\n"
+)
+
+POSTGRES = os.environ.get("VERTCODE_TEST_POSTGRES")
+
+
+def make_notes(folder: Path) -> Path:
+    """A folder of notes: four from the corpus, one with a date of service, one with markup."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in CHOSEN:
+        shutil.copyfile(NOTES / name, folder / name)
+    (folder / "dated.txt").write_text(DATED, encoding="utf-8")
+    (folder / "hostile-<b>.txt").write_text(HOSTILE, encoding="utf-8")
+    return folder
+
+
+def write_results(coder, folder: Path, out: Path) -> Path:
+    from vertcode.read.files import find_notes
+    from vertcode.write.records import write_jsonl
+
+    with out.open("w", encoding="utf-8") as stream:
+        write_jsonl(coder.code_sources(find_notes(folder)), stream)
+    return out
+
+
+def database_urls() -> list:
+    """SQLite always; PostgreSQL when the server's URL is given, and it must be under CI."""
+    postgres = "postgres" if POSTGRES or os.environ.get("CI") == "true" else None
+    reason = "VERTCODE_TEST_POSTGRES is not set: no PostgreSQL server to test on (.ci/run starts one)"
+    return ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(postgres is None, reason=reason))]
+
+
+def fresh_database(kind: str, tmp_path: Path) -> str:
+    """The URL of an empty database of `kind`: a new SQLite file, or the test PostgreSQL database
+    with every table dropped (the workbench creates them again through its migrations)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'review.db'}"
+    if not POSTGRES:
+        pytest.fail("CI=true but VERTCODE_TEST_POSTGRES is not set: .ci/run must start PostgreSQL for these tests")
+    import sqlalchemy as sa
+
+    from vertcode.workbench.schema import database_url
+
+    url = database_url(POSTGRES, tmp_path)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS decisions, lines, versions, notes, alembic_version CASCADE"))
+    engine.dispose()
+    return POSTGRES
