@@ -75,3 +75,53 @@ def fresh_database(kind: str, tmp_path: Path) -> str:
         conn.execute(sa.text("DROP TABLE IF EXISTS decisions, lines, versions, notes, alembic_version CASCADE"))
     engine.dispose()
     return POSTGRES
+
+
+class Client:
+    """A browser's requests, made by calling the WSGI application: cookies kept, forms posted."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        import io
+        from http.cookies import SimpleCookie
+        from urllib.parse import urlencode
+
+        target, _, query = path.partition("?")
+        body = urlencode(form or {}).encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": target,
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "HTTP_HOST": "127.0.0.1:8765",
+            "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "wsgi.input": io.BytesIO(body),
+        }
+        environ.update(headers or {})
+        answer: dict = {}
+
+        def start_response(status, response_headers):
+            answer["status"] = int(status.split()[0])
+            answer["headers"] = response_headers
+
+        answer["body"] = b"".join(self.app(environ, start_response)).decode("utf-8")
+        for name, value in answer["headers"]:
+            if name == "Set-Cookie":
+                for key, morsel in SimpleCookie(value).items():
+                    self.cookies[key] = morsel.value
+        return answer
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post(self, path: str, form: dict, headers: dict | None = None):
+        return self.request("POST", path, form, headers)
+
+    def csrf(self) -> str:
+        if "vc_csrf" not in self.cookies:
+            self.get("/")
+        return self.cookies["vc_csrf"]

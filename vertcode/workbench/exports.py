@@ -22,7 +22,8 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from vertcode.model import CodeLine, Evidence, NoteResult
-from vertcode.workbench.store import BILLED, NoteView, known_codes, load_notes
+from vertcode.workbench.checks import known_codes
+from vertcode.workbench.store import BILLED, NoteView, load_notes
 from vertcode.write.fhir import write_fhir_bundle
 
 CSV_COLUMNS = ("note", "id", "date_of_service", "code", "units", "modifiers", "levels", "decision", "user")

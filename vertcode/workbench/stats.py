@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from vertcode.workbench.store import REASONS, load_notes
+from vertcode.workbench.checks import REASONS
+from vertcode.workbench.store import load_notes
 
 
 @dataclass
