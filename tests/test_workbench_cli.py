@@ -2,20 +2,16 @@
 server being killed, exports and stats from the command line, and errors as messages."""
 
 import csv
-import http.cookiejar
 import io
 import json
 import re
-import signal
 import socket
 import subprocess
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from conftest import VERTCODE
-from workbench_helpers import database_urls, fresh_database, make_notes, write_results
+from workbench_helpers import Server, database_urls, fresh_database, make_notes, write_results
 
 
 def review(*args, cwd=None):
@@ -90,37 +86,6 @@ def test_a_port_in_use_is_a_message(results):
     assert done.stderr.strip().endswith(
         f"vertcode: cannot listen on 127.0.0.1:{port} (Address already in use); choose another with --port"
     )
-
-
-class Server:
-    """`vertcode review` running, and a browser's cookies for it."""
-
-    def __init__(self, *args) -> None:
-        self.process = subprocess.Popen(
-            [*VERTCODE, "review", *map(str, args), "--port", "0", "--user", "ana"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert found, line + self.process.stderr.read()
-        self.address = found.group()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.address + path.lstrip("/"), timeout=30) as answer:
-            return answer.read().decode("utf-8")
-
-    def post(self, path: str, form: dict) -> str:
-        data = urllib.parse.urlencode(form).encode()
-        with self.opener.open(self.address + path.lstrip("/"), data=data, timeout=30) as answer:
-            return answer.read().decode("utf-8")
-
-    def kill(self) -> str:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        return self.process.stderr.read()
 
 
 @pytest.mark.parametrize("kind", database_urls())

@@ -3,13 +3,19 @@ database on SQLite (a file) or on the real PostgreSQL server CI starts (VERTCODE
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
+import signal
+import subprocess
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import NOTES
+from conftest import NOTES, VERTCODE
 
 #: Notes whose codes the tests know: (file, {code: units}, disposition).
 CHOSEN = {
@@ -125,3 +131,34 @@ class Client:
         if "vc_csrf" not in self.cookies:
             self.get("/")
         return self.cookies["vc_csrf"]
+
+
+class Server:
+    """`vertcode review` running, and a browser's cookies for it."""
+
+    def __init__(self, *args) -> None:
+        self.process = subprocess.Popen(
+            [*VERTCODE, "review", *map(str, args), "--port", "0", "--user", "ana"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert found, line + self.process.stderr.read()
+        self.address = found.group()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.address + path.lstrip("/"), timeout=30) as answer:
+            return answer.read().decode("utf-8")
+
+    def post(self, path: str, form: dict) -> str:
+        data = urllib.parse.urlencode(form).encode()
+        with self.opener.open(self.address + path.lstrip("/"), data=data, timeout=30) as answer:
+            return answer.read().decode("utf-8")
+
+    def kill(self) -> str:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return self.process.stderr.read()

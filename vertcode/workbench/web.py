@@ -33,7 +33,7 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 HEADERS = [
     ("Content-Security-Policy", "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),  # "no-referrer" would make a form's Origin "null"
     ("Cache-Control", "no-store"),
 ]
 DOWNLOADS = {
