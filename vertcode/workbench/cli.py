@@ -62,7 +62,17 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
+def _need_extra() -> None:
+    """The workbench's libraries are the `review` extra: without them, say so."""
+    try:
+        import alembic  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        _fail(f"the workbench needs {exc.name}: pip install 'vertcode[review]'")
+
+
 def _open(db: str | None, beside: Path, must_exist: bool = False):
+    _need_extra()
     from vertcode.workbench.schema import DatabaseError, database_url, open_database
 
     try:
@@ -102,6 +112,7 @@ def serve(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Import, then stop: serve nothing.")] = False,
 ) -> None:
     """Import results (or code a folder first) into the database and serve the worklist on this machine."""
+    _need_extra()
     from vertcode.run.progress import progress
     from vertcode.workbench.intake import IntakeError, import_results, read_results
     from vertcode.workbench.server import PortError
@@ -179,9 +190,9 @@ def export(
     ] = None,
 ) -> None:
     """Export the accepted, edited and added lines of the done notes (gold: a test set for `vertcode eval`)."""
+    engine = _open(db, Path.cwd(), must_exist=True)
     from vertcode.workbench import exports
 
-    engine = _open(db, Path.cwd(), must_exist=True)
     done = exports.done_notes(engine)
     if format is ExportFormat.gold:
         if out is None:
@@ -213,7 +224,8 @@ def show_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Acceptance per code and per flag, edits, rejections and their reasons, auto notes coders changed."""
+    engine = _open(db, Path.cwd(), must_exist=True)
     from vertcode.workbench import stats
 
-    computed = stats.compute(_open(db, Path.cwd(), must_exist=True))
+    computed = stats.compute(engine)
     typer.echo(json.dumps(computed.to_dict(), indent=2) if as_json else stats.format_stats(computed))
