@@ -170,3 +170,39 @@ def test_with_a_login_token_nothing_is_shown_before_login(engine):
     assert client.get("/export/csv")["status"] == 303
     assert client.post("/login", {"csrf": client.csrf(), "token": "s3cret token"})["status"] == 303
     assert client.get("/")["status"] == 200
+
+
+def test_a_line_added_a_query_and_a_comment_are_kept_and_escaped(client, engine):
+    nid = note_id(engine, "b13a-34.txt")
+    view = store.load_note(engine, nid)
+    base = {"csrf": client.csrf(), "version": view.version_id}
+    added = client.post(f"/note/{nid}/add", base | {"code": "99152", "units": "1", "modifiers": "", "levels": ""})
+    assert added["status"] == 303
+    page = client.get(f"/note/{nid}")["body"]
+    query = re.search(r'name="action" value="query"><textarea name="comment" rows="4" required>([^<]*)<', page)
+    assert query and "biopsy-other-level: Bone biopsy of T8" in query.group(1)
+    assert client.post(f"/note/{nid}/event", base | {"action": "query", "comment": query.group(1)})["status"] == 303
+    hostile = "<script>alert(1)</script> see me"
+    assert client.post(f"/note/{nid}/event", base | {"action": "comment", "comment": hostile})["status"] == 303
+    page = client.get(f"/note/{nid}")["body"]
+    assert "<li>99152 ×1 (added by ana)</li>" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; see me" in page
+    history = page.split("<h2>History</h2>")[1]
+    assert re.findall(r"<td>ana</td><td>(\w+)</td>", history) == ["add", "query", "comment"]
+    assert " · queried" in page
+
+
+def test_a_note_whose_text_is_gone_is_shown_without_spans(engine, tmp_path, coder):
+    from vertcode.workbench.intake import import_results
+    from vertcode.workbench.intake import read_results as read
+
+    results = tmp_path / "results.jsonl"
+    (tmp_path / "notes" / "seed-01.txt").unlink()
+    gone = [r for r in read(results) if r["note"].endswith("seed-01.txt")]
+    for r in gone:
+        r["note"] = r["note"].replace("seed-01", "moved-01")
+    _, notices = import_results(engine, gone, tmp_path, lambda: coder)
+    assert notices == [f"{gone[0]['note']}: the note cannot be read here: imported without its text"]
+    page = Client(Workbench(engine, "ana")).get(f"/note/{note_id(engine, 'moved-01.txt')}")["body"]
+    assert "could not be read when it was imported" in page and "<mark" not in page
+    assert page.count('<tbody class="decide"') == 1

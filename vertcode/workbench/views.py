@@ -206,8 +206,9 @@ def _added(added: list[Line]) -> str:
     if not added:
         return ""
     items = "".join(
-        f"<li>{html.escape(line.code)} ×{line.units} {html.escape('-'.join(line.modifiers))} "
-        f"{html.escape(' '.join(line.levels))} (added by {html.escape(line.decided_by or '')})</li>"
+        "<li>"
+        + html.escape(" ".join(x for x in (f"{line.code} ×{line.units}", "-".join(line.modifiers), *line.levels) if x))
+        + f" (added by {html.escape(line.decided_by or '')})</li>"
         for line in added
     )
     return f'<h2>Lines added by coders</h2><ul class="added">{items}</ul>'
