@@ -196,3 +196,13 @@ def test_a_bad_database_url_is_a_message(tmp_path):
         open_database(database_url("postgresql://u:secret@127.0.0.1:1/x", tmp_path))
     with pytest.raises(DatabaseError, match="cannot open"):
         open_database(database_url(str(tmp_path / "missing" / "x.db"), tmp_path))
+
+
+def test_opening_runs_the_migrations_once_and_leaves_the_schema_at_head(engine):
+    import sqlalchemy as sa
+
+    again = open_database(engine.url.render_as_string(hide_password=False))
+    with again.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+    assert {"notes", "versions", "lines", "decisions"} <= set(sa.inspect(again).get_table_names())
+    again.dispose()
