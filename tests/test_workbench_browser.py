@@ -115,6 +115,8 @@ def test_a_coder_reviews_notes_in_the_browser(browser, server, tmp_path):
     history = browser.find_element(By.CSS_SELECTOR, "table.history").text
     assert "ana accept 22513 ×1" in history and "ana edit 22515 ×1" in history
 
+    keys(browser, "n")  # the next note of the worklist: the first auto one
+    wait_for(lambda: browser.find_element(By.TAG_NAME, "h1").text.endswith("dated.txt"))
     browser.find_element(By.LINK_TEXT, "back to the worklist").click()
     browser.find_element(By.PARTIAL_LINK_TEXT, "b13a-34.txt").click()
     keys(browser, "a")  # accept 22510

@@ -60,7 +60,8 @@ def select(views: list[NoteView], asked: Worklist) -> list[NoteView]:
         and (not needle or needle in v.label.lower() or needle in (v.text or "").lower())
     ]
     keys = {
-        "disposition": lambda v: (v.disposition != "review", v.done, v.label),
+        # Not by state: a note finished would move, and "next note" from it would skip the rest.
+        "disposition": lambda v: (v.disposition != "review", v.label),
         "note": lambda v: v.label,
         "state": lambda v: (v.done, v.disposition != "review", v.label),
         "codes": lambda v: (-len(v.lines), v.label),
