@@ -25,8 +25,10 @@ class _QuietHandler(WSGIRequestHandler):
         path = self.path.split("?", 1)[0]
         self.log.write(f"{self.log_date_time_string()} {self.command} {path} {code}\n")
 
-    def log_message(self, format: str, *args) -> None:  # errors: the reason, never the request's content
-        self.log.write(f"{self.log_date_time_string()} {format % args if '%' in format else format}\n")
+    def log_message(self, format: str, *args) -> None:
+        # An error's message can quote the request line, and so a search's words: the code only.
+        code = next((a for a in args if isinstance(a, int)), "")
+        self.log.write(f"{self.log_date_time_string()} request error {code}\n")
 
 
 class PortError(OSError):
