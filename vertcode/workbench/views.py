@@ -107,7 +107,8 @@ def worklist_page(views: list[NoteView], shown: list[NoteView], asked: Worklist,
 
 
 def _row(view: NoteView, asked: Worklist) -> str:
-    codes = ", ".join(f"{line.code}×{line.units}" for line in view.lines) or "none"
+    codes = ", ".join(f"{line.code}×{line.units}" + " rejected" * (line.status == "rejected") for line in view.lines)
+    codes = codes or "none"
     state = "done" if view.done else "to do"
     href = f"/note/{view.id}{asked.query()}"
     return (
