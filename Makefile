@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint,spark,formats]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,spark,formats,review]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -20,6 +20,7 @@ import typer
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
 from vertcode.run.progress import progress
 from vertcode.run.timing import DEFAULT_TIMEOUT
+from vertcode.workbench.cli import review_app
 from vertcode.write.table import printable as _printable
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+app.add_typer(review_app, name="review")  # the coders' workbench (vertcode/workbench/cli.py)
 
 
 class Format(str, Enum):

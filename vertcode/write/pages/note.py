@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vertcode import rules
@@ -120,17 +120,33 @@ def _label(mark: _Mark) -> str:
     return f"{label} · {mark.status}" if mark.status else label
 
 
-def render_note(result: NoteResult, text: str, *, index: str | None = None) -> str:
+def render_note(
+    result: NoteResult,
+    text: str,
+    *,
+    index: str | None = None,
+    nav: str | None = None,
+    line_extra: Callable[[int, CodeLine], str] | None = None,
+    aside: str = "",
+    script: str = "",
+) -> str:
     """The review page of one coded note. `index`, the address of a batch's index page beside
     it, adds links to it and to the previous and next note; those go through the index, the one
     page that knows the batch's order (and the reader's filter), so a page written while the
-    batch runs needs no rewriting when it ends."""
+    batch runs needs no rewriting when it ends.
+
+    For an application built on the page (the workbench): `nav` replaces the links, `line_extra`
+    gives HTML shown under each code line (by its position), `aside` HTML after the codes and
+    flags, and `script` more script run after the page's own (under the same policy)."""
     marks, idents = _marks(result)
     codes = (
         '<table class="codes"><thead><tr><th scope="col">code</th><th scope="col">units</th>'
         '<th scope="col">levels</th><th scope="col">modifiers</th><th scope="col">disposition</th></tr>'
         '<tr><th scope="colgroup" colspan="5">description and rationale</th></tr></thead>'
-        + "".join(_code_line(line, result.flags, idents) for line in result.codes)
+        + "".join(
+            _code_line(line, result.flags, idents) + (line_extra(i, line) if line_extra else "")
+            for i, line in enumerate(result.codes)
+        )
         + "</table>"
         if result.codes
         else "<p>No code suggested.</p>"
@@ -148,14 +164,16 @@ def render_note(result: NoteResult, text: str, *, index: str | None = None) -> s
         f"&ldquo;{html.escape(m.evidence.text)}&rdquo;</li>"
         for m in marks
     )
+    links = _nav(result.note, index) if nav is None else nav
     body = (
-        f"<header>{_nav(result.note, index)}<h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
+        f"<header>{links}<h1>{html.escape(result.note)}</h1>{made()}</header>\n<main>\n"
         f'<div>{_tag_toggle(marks)}<div class="note">{_highlight(text, marks)}</div></div>\n'
         f'<aside>\n<p class="disposition {result.disposition}">{_disposition(result)}</p>\n'
         f"<h2>Codes</h2>\n{codes}\n"
         + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
         + _rules_cited([line.rationale for line in result.codes] + [flag.message for flag in result.flags])
         + (f'<h2>Errors</h2>\n<ul class="errors">{errors}</ul>\n' if errors else "")
+        + aside
         + (
             f"<details><summary>All evidence ({len(marks)} spans, character offsets)</summary>"
             f'<ul class="spans">{listed}</ul></details>\n'
@@ -164,7 +182,7 @@ def render_note(result: NoteResult, text: str, *, index: str | None = None) -> s
         )
         + "</aside>\n</main>"
     )
-    return page(f"vertcode: {result.note}", body, asset("note.js"))
+    return page(f"vertcode: {result.note}", body, asset("note.js") + ("\n" + script if script else ""))
 
 
 def _nav(note: str, index: str | None) -> str:
