@@ -54,7 +54,8 @@ def assign(treated: list[Finding], extraction: Extraction) -> Families:
             and finding.described
             and (
                 (finding.technique_source == "title" and finding.device is None)
-                or (extraction.device_denied and (finding.device is None or finding.technique_source != "device"))
+                # A device shown at the level makes its source "device"; any other source shows none.
+                or (extraction.device_denied and finding.technique_source != "device")
             )
         ):
             # Rule 1: the description shows no cavity creation, whatever the title says; nor does
