@@ -176,6 +176,133 @@ class Flag:
 
 
 @dataclass
+class Diagnosis:
+    """An ICD-10-CM code suggested for the claim, with the levels and code lines it supports.
+
+    `review` is a coder's note when the mapping itself is not settled (sources disagree)."""
+
+    code: str
+    description: str
+    levels: list[str] = field(default_factory=list)
+    #: The CPT codes of the note's lines this diagnosis supports.
+    lines: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    review: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "description": self.description,
+            "levels": list(self.levels),
+            "lines": list(self.lines),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "review": self.review,
+        }
+
+
+@dataclass
+class Query:
+    """A documentation query: what the physician is asked, because the note does not say."""
+
+    kind: str
+    question: str
+    levels: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "question": self.question,
+            "levels": list(self.levels),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass
+class ChecklistItem:
+    """One medical-necessity element of the coverage policies, found in the note or not.
+
+    `status`: "found", "missing" (then `query` is what to ask), "caution" (a relative limit
+    reached, e.g. more than three levels), "not-applicable" (exempt by the diagnosis)."""
+
+    element: str
+    status: str
+    policies: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    query: str | None = None
+    detail: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "element": self.element,
+            "status": self.status,
+            "policies": list(self.policies),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "query": self.query,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class ClaimEdit:
+    """A claim edit one charge line breaks (or may break), naming the table row that says so.
+
+    `severity` "edit": the line would be denied or must change; "review": a coder must check
+    (the table's value is not confirmed from the payer's files, or the rule is a caution)."""
+
+    kind: str
+    code: str
+    message: str
+    rule: str
+    severity: str = "edit"
+    source: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "message": self.message,
+            "rule": self.rule,
+            "severity": self.severity,
+            "source": list(self.source),
+        }
+
+
+@dataclass
+class Claim:
+    """What a clean claim needs beyond the CPT lines: diagnoses, queries, checklist, edits.
+
+    `dos` is the date of service (ISO) the tables' versions were chosen by, None when neither
+    the note nor the user gave one (then the tables in force today are used)."""
+
+    dos: str | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
+    checklist: list[ChecklistItem] = field(default_factory=list)
+    edits: list[ClaimEdit] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """ "clean" when nothing stands in the claim's way, "query" when the physician must be
+        asked, "edit" when a line breaks an edit (an edit outranks a query)."""
+        if any(e.severity == "edit" for e in self.edits):
+            return "edit"
+        if self.queries or any(i.status == "missing" for i in self.checklist):
+            return "query"
+        return "clean"
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "dos": self.dos,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "queries": [q.to_dict() for q in self.queries],
+            "checklist": [i.to_dict() for i in self.checklist],
+            "edits": [e.to_dict() for e in self.edits],
+        }
+
+
+@dataclass
 class NoteResult:
     """The answer for one note: the JSON contract."""
 
