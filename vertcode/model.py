@@ -77,6 +77,42 @@ class Sedation:
     anesthesia: list[Evidence] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A phrase the claim reads (a fracture's cause or type, a coverage element), with the
+    levels of its sentence (empty: it names none) and how the note states it.
+
+    `certainty`: "certain", "negated", "uncertain" or "past". `section`: the category of its
+    section in patterns/sections.json ("diagnosis", "history", ...; "diagnosis-post" for a
+    postoperative diagnosis), None before the first title."""
+
+    kind: str
+    evidence: Evidence
+    levels: tuple[str, ...] = ()
+    certainty: str = "certain"
+    section: str | None = None
+    #: Where its sentence starts: mentions of one sentence are read together.
+    sentence: int = 0
+
+
+@dataclass
+class ClaimText:
+    """What the note says that the claim needs beyond the codes (vertcode.nlp.claim_reader)."""
+
+    causes: list[Mention] = field(default_factory=list)
+    fractures: list[Mention] = field(default_factory=list)
+    #: Coverage-checklist phrases, their `kind` the element they document.
+    elements: list[Mention] = field(default_factory=list)
+    #: Contraindications the policies name (infection, pregnancy, ...), their `kind` which.
+    red_flags: list[Mention] = field(default_factory=list)
+    #: Pain scores on a 0-10 scale before the procedure: (score, evidence).
+    pain_scores: list[tuple[int, Evidence]] = field(default_factory=list)
+    #: The patient is hospitalized (the policies ask a higher pain score then).
+    hospitalized: list[Evidence] = field(default_factory=list)
+    #: The date of service the note states (ISO), with where it says so.
+    date_of_service: tuple[str, Evidence] | None = None
+
+
 @dataclass
 class Extraction:
     """Everything the pipeline read from one note that the coding rules need."""
@@ -129,6 +165,8 @@ class Extraction:
     #: The start of the first sentence not read, the note being past a cap on terms or
     #: modifiers there (vertcode.nlp.bounded_context); None when the note was read to its end.
     unread: Evidence | None = None
+    #: What the claim needs beyond the codes; None for a note that documents no work.
+    claim_text: ClaimText | None = None
 
 
 @dataclass
@@ -223,7 +261,8 @@ class ChecklistItem:
     """One medical-necessity element of the coverage policies, found in the note or not.
 
     `status`: "found", "missing" (then `query` is what to ask), "caution" (a relative limit
-    reached, e.g. more than three levels), "not-applicable" (exempt by the diagnosis)."""
+    reached, e.g. more than three levels), "contraindicated" (the note documents what the
+    policies exclude, e.g. osteomyelitis at the level), "not-applicable" (exempt by the diagnosis)."""
 
     element: str
     status: str
@@ -287,9 +326,22 @@ class Claim:
         asked, "edit" when a line breaks an edit (an edit outranks a query)."""
         if any(e.severity == "edit" for e in self.edits):
             return "edit"
-        if self.queries or any(i.status == "missing" for i in self.checklist):
+        if self.queries or any(i.status in ("missing", "contraindicated") for i in self.checklist):
             return "query"
         return "clean"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Claim:
+        def spans(items: list[dict]) -> list[Evidence]:
+            return [Evidence(e["start"], e["end"], e["text"], e["label"]) for e in items]
+
+        return cls(
+            dos=data["dos"],
+            diagnoses=[Diagnosis(**(d | {"evidence": spans(d["evidence"])})) for d in data["diagnoses"]],
+            queries=[Query(**(q | {"evidence": spans(q["evidence"])})) for q in data["queries"]],
+            checklist=[ChecklistItem(**(i | {"evidence": spans(i["evidence"])})) for i in data["checklist"]],
+            edits=[ClaimEdit(**e) for e in data["edits"]],
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -319,6 +371,8 @@ class NoteResult:
     extractor: str | None = None
     #: What produced the result: {"vertcode": its version, "patterns": a hash of the pattern files}.
     producer: dict[str, str] = field(default_factory=dict)
+    #: Diagnoses, queries, coverage checklist and claim edits; None for a note coding nothing.
+    claim: Claim | None = None
 
     @property
     def disposition(self) -> str:
@@ -337,6 +391,8 @@ class NoteResult:
             "errors": list(self.errors),
             "sha256": self.sha256,
         }
+        if self.claim is not None:
+            data["claim"] = self.claim.to_dict()
         if self.id is not None:
             data["id"] = self.id
         if self.extractor is not None:
@@ -368,6 +424,7 @@ class NoteResult:
             id=data.get("id"),
             extractor=data.get("extractor"),
             producer=data["producer"],
+            claim=Claim.from_dict(data["claim"]) if data.get("claim") else None,
         )
 
     def code_units(self) -> dict[str, int]:

@@ -21,6 +21,9 @@ adding a device name or a synonym is an edit to a file here, not to code.
                  between two levels that correct one by the other: "L1, not T12" (the first is
                  right), "T12 should read L1" (the last is right)
 - codes.json     {code: {"description"}}
+- claims/        the claim's tables (issue 16; claims/README.md): reading.json, the words the
+                 diagnoses and the coverage checklist are read by (`load_claim_reading`);
+                 icd10.jsonl, lcd.json, edits.json, prior_auth.json, read by vertcode.claims
 
 A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
 says otherwise ("(?i:...)"); a match counts only where it starts and ends on token boundaries.
@@ -103,6 +106,7 @@ class Patterns:
     encounter: dict[str, list[dict]]
     corrections: dict[str, list[dict]]
     descriptions: dict[str, str]
+    claim_reading: dict
 
 
 #: The files `load` reads, the rules-as-data a result depends on.
@@ -114,6 +118,11 @@ FILES = (
     "encounter.json",
     "corrections.json",
     "codes.json",
+    "claims/reading.json",
+    "claims/icd10.jsonl",
+    "claims/lcd.json",
+    "claims/edits.json",
+    "claims/prior_auth.json",
 )
 
 
@@ -137,7 +146,57 @@ def load(directory: str | Path | None = None) -> Patterns:
         encounter=_load_regex_lists(directory / "encounter.json", ENCOUNTER_KEYS),
         corrections=_load_regex_lists(directory / "corrections.json", CORRECTION_KEYS),
         descriptions=load_descriptions(directory),
+        claim_reading=load_claim_reading(directory),
     )
+
+
+#: The lists of claims/reading.json, each row {"id" or "element", "regex"}, in the order they claim text.
+CLAIM_READING_LISTS = ("causes", "fracture", "checklist", "red_flags")
+#: Its single regular expressions.
+CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure")
+CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "past", "clause")
+
+
+@lru_cache(maxsize=4)
+def load_claim_reading(directory: str | Path | None = None) -> dict:
+    """claims/reading.json, validated: every regular expression compiles (case-insensitively,
+    as they are matched), every query has its words."""
+    path = Path(directory or default_dir()) / "claims" / "reading.json"
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise PatternError(f"{path}: expected a JSON object")
+    _require(
+        str(path),
+        data,
+        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
+        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
+    )
+    for key in CLAIM_READING_LISTS:
+        for i, row in enumerate(data[key]):
+            where = f"{path}: {key}[{i}]"
+            name = "element" if key == "checklist" else "id"
+            if not isinstance(row, dict):
+                raise PatternError(f"{where}: expected an object")
+            _require(where, row, {name, "regex", "with"}, {name, "regex"})
+            _check_regex(where, f"(?i:{row['regex']})")
+            if "with" in row:
+                _check_regex(f"{where} with", f"(?i:{row['with']})")
+    for key in CLAIM_READING_REGEXES:
+        _check_regex(f"{path}: {key}", f"(?i:{data[key]})")
+    certainty = data["certainty"]
+    _require(f"{path}: certainty", certainty, {*CLAIM_CERTAINTY, "max_words"}, {*CLAIM_CERTAINTY, "max_words"})
+    for key in CLAIM_CERTAINTY:
+        _check_regex(f"{path}: certainty.{key}", f"(?i:{certainty[key]})")
+    if not isinstance(certainty["max_words"], int) or certainty["max_words"] < 1:
+        raise PatternError(f"{path}: certainty.max_words must be a positive integer")
+    dos = data["date_of_service"]
+    _require(f"{path}: date_of_service", dos, {"label", "date"}, {"label", "date"})
+    for key in ("label", "date"):
+        _check_regex(f"{path}: date_of_service.{key}", f"(?i:{dos[key]})")
+    for kind, question in data["queries"].items():
+        if not isinstance(question, str) or "{levels}" not in question:
+            raise PatternError(f'{path}: queries.{kind} must be a question naming "{{levels}}"')
+    return data
 
 
 @lru_cache(maxsize=4)

@@ -16,6 +16,8 @@ spaCy's blank English with a tokenizer adapted to clinical text (`ClinicalEnglis
 5. medspacy_context       history, plans, negation, aborted attempts (patterns/context.json), by
                           medspaCy's ConText in linear time, up to caps on terms and modifiers
 6. vertcode_findings      one finding per vertebral body (vertcode.nlp.findings)
+7. vertcode_claim_reader  causes of the fractures, coverage elements, date of service
+                          (patterns/claims/reading.json), for a note documenting work
 
 medspaCy's PyRuSH sentence splitter is not used: it is the slowest part of `medspacy.load()`.
 """
@@ -32,7 +34,7 @@ from spacy.pipeline import SpanRuler
 from vertcode import patterns as pattern_files
 
 # Importing a component's module registers its spaCy factory.
-from vertcode.nlp import bounded_context, findings, rulers, sentences  # noqa: F401
+from vertcode.nlp import bounded_context, claim_reader, findings, rulers, sentences  # noqa: F401
 from vertcode.nlp.findings import FindingsBuilder
 from vertcode.nlp.medspacy_parts import import_medspacy
 from vertcode.nlp.norms import LINE_BREAK
@@ -95,7 +97,7 @@ def _section_rules(rows, SectionRule) -> list:
     rules = []
     headings: dict[str, dict] = {}
     for row in rows:
-        metadata = {"role": row["role"], "scope": row.get("scope", "section")}
+        metadata = {"role": row["role"], "scope": row.get("scope", "section"), "category": row["category"]}
         if "regex" in row:
             # A title written many ways ("ADDENDUM (11/14, Dr. X):"), matched on the note's text.
             rules.append(
@@ -164,6 +166,7 @@ def build(patterns_dir: str | Path | None = None, *, loaded: pattern_files.Patte
         sectionizer.add(_section_rules(loaded.sections, SectionRule))
         context.add([r for rule in loaded.context_rules for r in _context_rules(rule)])
     cast(FindingsBuilder, nlp.add_pipe("vertcode_findings")).set_rules(loaded.encounter, loaded.corrections)
+    cast(claim_reader.ClaimReader, nlp.add_pipe("vertcode_claim_reader")).set_rules(loaded.claim_reading)
     return nlp
 
 

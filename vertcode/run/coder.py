@@ -14,6 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from vertcode import patterns as pattern_files
+from vertcode.claims.claim import build_claim
 from vertcode.coding import code_note
 from vertcode.model import Flag, NoteResult
 from vertcode.read.files import read_notes
@@ -47,8 +48,12 @@ class Coder:
         max_bytes: int = DEFAULT_MAX_BYTES,
         verbose: bool = False,
         timeout: float | None = None,
+        dos: str | None = None,
     ):
         self._patterns = pattern_files.load(patterns_dir)
+        self.patterns_dir = patterns_dir
+        #: The date of service the user gives (ISO): it picks the claim tables' versions.
+        self.dos = dos
         #: Stamped on every result, so a result says which vertcode and which rules produced it.
         self.producer = {"vertcode": __version__, "patterns": pattern_files.fingerprint(patterns_dir)}
         self.nlp = self._build()
@@ -99,12 +104,19 @@ class Coder:
                 extraction = self.nlp(note.text)._.extraction
                 result.findings = extraction.findings
                 result.codes, result.flags = code_note(extraction, self.descriptions)
+                result.claim = build_claim(
+                    result.codes,
+                    extraction.findings,
+                    extraction.claim_text,
+                    dos=self.dos,
+                    patterns_dir=self.patterns_dir,
+                )
         except NoteTimeout:
-            result.codes, result.findings, result.flags = [], [], []
+            result.codes, result.findings, result.flags, result.claim = [], [], [], None
             result.errors.append(f"took longer than the {self.timeout:g} s limit per note (--timeout-per-note)")
             fresh_pipeline = True  # stopped anywhere: no component's state is trusted after it
         except Exception as exc:  # one note's failure must never stop a batch
-            result.codes, result.findings, result.flags = [], [], []
+            result.codes, result.findings, result.flags, result.claim = [], [], [], None
             detail = f": {exc}" if self.verbose else " (run with --verbose for the detail)"
             result.errors.append(f"internal error while coding: {type(exc).__name__}{detail}")
         if fresh_pipeline or len(self.nlp.vocab.strings) > self._string_limit:

@@ -8,6 +8,12 @@ sentence holding that phrase, so evidence is scored as well as codes. A note mat
 exactly when its whole set of codes and units equals the gold. A code that should not be there
 is worse than a missing one, so notes with false positives are listed first.
 
+A line may also give `"diagnoses": ["M84.58XA", "C79.51"]` (the ICD-10-CM codes, in order),
+`"diagnosis_queries": ["fracture-etiology"]` and `"checklist": ["pain-severity", ...]` (the
+coverage elements the note documents): the report then scores diagnoses per note (exact: the same
+codes and the same queries) and per code, and each checklist element's "found" against the gold.
+A note whose diagnoses are wrong with no query raised is a *silent diagnosis error*.
+
 A note vertcode marks "auto" (nothing unexplained) that is not exactly right is a *silent error*,
 the worst kind: a coder trusts it. The report gives their count, the share of notes marked auto,
 and the precision of auto notes (the share of them that are exactly right).
@@ -35,6 +41,9 @@ class Gold:
     codes: dict[str, int]
     flags: frozenset[str] | None  # None: this line does not annotate flags
     cement: dict[str, str] = field(default_factory=dict)  # level -> phrase documenting its cement
+    diagnoses: tuple[str, ...] | None = None  # None: this line does not annotate diagnoses
+    queries: frozenset[str] = frozenset()
+    checklist: frozenset[str] | None = None
 
 
 def load_gold(corpus: Path) -> list[Gold]:
@@ -65,7 +74,21 @@ def load_gold(corpus: Path) -> list[Gold]:
         cement = row.get("cement", {})
         if not (isinstance(cement, dict) and all(isinstance(p, str) and p for p in cement.values())):
             raise GoldError(f'{where}: "cement" must map each level to the phrase documenting its cement')
-        gold.append(Gold(row["note"], dict(codes), frozenset(flags) if flags is not None else None, dict(cement)))
+        for key in ("diagnoses", "diagnosis_queries", "checklist"):
+            value = row.get(key)
+            if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise GoldError(f'{where}: "{key}" must be a list of strings')
+        gold.append(
+            Gold(
+                row["note"],
+                dict(codes),
+                frozenset(flags) if flags is not None else None,
+                dict(cement),
+                tuple(row["diagnoses"]) if row.get("diagnoses") is not None else None,
+                frozenset(row.get("diagnosis_queries") or ()),
+                frozenset(row["checklist"]) if row.get("checklist") is not None else None,
+            )
+        )
     return gold
 
 
@@ -95,6 +118,12 @@ class Report:
     cement_levels: int = 0  # coded levels with a gold cement phrase
     cement_cited: int = 0  # of those, whose code line cites it
     cement_missed: list[str] = field(default_factory=list)  # "note level"
+    dx_notes: int = 0  # notes whose gold annotates diagnoses
+    dx_exact: int = 0
+    dx_silent: int = 0  # wrong, and no query raised
+    dx_codes: dict[str, dict[str, int]] = field(default_factory=dict)  # ICD-10-CM codes and query kinds
+    dx_differences: list[str] = field(default_factory=list)
+    checklist: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def exact_match(self) -> float:
@@ -126,6 +155,14 @@ class Report:
             "flags": {kind: _scores(c) for kind, c in sorted(self.flag_counts.items())},
             "differences": [d.__dict__ for d in self.differences],
             "cement_evidence": {"levels": self.cement_levels, "cited": self.cement_cited, "missed": self.cement_missed},
+            "diagnoses": {
+                "notes": self.dx_notes,
+                "exact": self.dx_exact,
+                "silent_errors": self.dx_silent,
+                "codes": {code: _scores(c) for code, c in sorted(self.dx_codes.items())},
+                "differences": self.dx_differences,
+            },
+            "checklist": {element: _scores(c) for element, c in sorted(self.checklist.items())},
         }
 
 
@@ -160,6 +197,8 @@ def score(gold: list[Gold], results: Iterable[NoteResult], corpus: Path | None =
             for kind in expected.flags | raised:
                 counts = report.flag_counts.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})
                 counts["tp" if kind in expected.flags and kind in raised else "fp" if kind in raised else "fn"] += 1
+        if expected.diagnoses is not None:
+            _score_diagnoses(report, expected, result)
         right = got == expected.codes and not result.errors
         report.exact += right
         if result.disposition == "auto":
@@ -198,6 +237,47 @@ def _score_cement(report: Report, expected: Gold, result: NoteResult, text: str)
             report.cement_missed.append(f"{expected.note} {level}")
 
 
+def _score_diagnoses(report: Report, expected: Gold, result: NoteResult) -> None:
+    claim = result.claim
+    got = {d.code for d in claim.diagnoses} if claim else set()
+    asked = {f"query:{q.kind}" for q in claim.queries} if claim else set()
+    want = set(expected.diagnoses or ()) | {f"query:{k}" for k in expected.queries}
+    have = got | asked
+    report.dx_notes += 1
+    for code in want | have:
+        counts = report.dx_codes.setdefault(code, {"tp": 0, "fp": 0, "fn": 0})
+        counts["tp" if code in want and code in have else "fp" if code in have else "fn"] += 1
+    if want == have:
+        report.dx_exact += 1
+    else:
+        silent = not asked
+        report.dx_silent += silent
+        report.dx_differences.append(
+            f"{expected.note}: expected {sorted(want) or '[]'}, got {sorted(have) or '[]'}"
+            + ("  [SILENT]" if silent else "")
+        )
+    if expected.checklist is not None and claim is not None:
+        found = {i.element for i in claim.checklist if i.status == "found"}
+        for element in JUDGED_ELEMENTS:
+            counts = report.checklist.setdefault(element, {"tp": 0, "fp": 0, "fn": 0})
+            wanted, has = element in expected.checklist, element in found
+            if wanted or has:
+                counts["tp" if wanted and has else "fp" if has else "fn"] += 1
+
+
+#: The checklist elements a gold line judges (the others are computed from the codes).
+JUDGED_ELEMENTS = (
+    "imaging-acute-fracture",
+    "level-concordance",
+    "pain-severity",
+    "failed-non-surgical-management",
+    "functional-impairment",
+    "no-absolute-contraindication",
+    "relative-contraindications-considered",
+    "bone-health-plan",
+)
+
+
 def format_report(report: Report) -> str:
     lines = [
         f"exact match: {report.exact}/{report.notes} notes ({report.exact_match:.1%})",
@@ -222,6 +302,27 @@ def format_report(report: Report) -> str:
             lines.append(
                 f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
             )
+    if report.dx_notes:
+        lines += [
+            "",
+            f"diagnoses: {report.dx_exact}/{report.dx_notes} notes exact (codes and queries), "
+            f"{report.dx_silent} wrong with no query raised",
+            f"{'diagnosis or query':<28}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}",
+        ]
+        for code, counts in sorted(report.dx_codes.items()):
+            s = _scores(counts)
+            lines.append(
+                f"{code:<28}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
+            )
+    if report.checklist:
+        lines += ["", f"{'checklist element (found)':<40}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
+        for element, counts in sorted(report.checklist.items()):
+            s = _scores(counts)
+            lines.append(
+                f"{element:<40}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
+            )
+    if report.dx_differences:
+        lines += ["", "notes whose diagnoses differ:"] + [f"  {d}" for d in report.dx_differences]
     if report.differences:
         lines += ["", "notes that differ (silent errors first, then false positives):"]
         for d in report.differences:
