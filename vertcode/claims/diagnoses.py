@@ -25,7 +25,7 @@ NEOPLASMS = {
     "hemangioma": "D18.09",
 }
 #: Causes that are words of the fracture itself: they say the bone was weak, not why.
-_WEAK_BONE = ("pathologic", "insufficiency", "stress", "fragility")
+_WEAK_BONE = ("pathologic", "insufficiency", "stress", "fragility", "low-energy")
 _DESCRIPTIVE = (*_WEAK_BONE, "osteopenia")
 _TRAUMA = ("trauma", "high-energy")
 _REGION_DIGIT = {"C": "2", "T": "4", "L": "6", "S": "8"}
@@ -35,6 +35,7 @@ _FRACTURE_TYPES = (
     ("burst", None),  # stability not said: a query
     ("wedge", "wedge compression"),
 )
+_TYPE_KINDS = frozenset(kind for kind, _ in _FRACTURE_TYPES)
 _NOTES = {
     "C79.51": "Code also the primary neoplasm (or its history, Z85.-) from the record.",
     "M80.88XA": "Add the adverse-effect code of the drug (T38.0X5A for glucocorticoids) where the record supports it.",
@@ -61,11 +62,26 @@ def suggest(
     questions: dict[str, str],
 ) -> tuple[list[Diagnosis], list[Query]]:
     """The diagnoses of the coded levels in the order of the code lines, and the queries."""
-    coded = _coded_levels(codes)
     reading = _Reading(text)
-    sides = {f.level: f.laterality for f in findings}
-    answers = [reading.level(level, sides.get(level), table) for level in coded]
+    # A level only biopsied, with no fracture said at it, waits for its pathology: the coder
+    # codes the lesion from the report, there is nothing to ask the physician yet.
+    treated = {level for line in codes if line.code != "20225" for level in line.levels}
+    coded = [lv for lv in _coded_levels(codes) if lv in treated or reading.fracture_at(lv)]
+    side = _sacral_side(findings)
+    answers = [reading.level(level, side, table) for level in coded]
     return _diagnoses(answers, codes, table), _queries(answers, questions)
+
+
+def _sacral_side(findings: Sequence[Finding]) -> str | None:
+    """The side(s) of the sacrum treated, over every sacral finding ("S1 right", "S2 right")."""
+    sides = {f.laterality for f in findings if f.status == "treated" and _is_sacral(f.level) and f.laterality}
+    if "bilateral" in sides or {"left", "right"} <= sides:
+        return "bilateral"
+    return next(iter(sides)) if len(sides) == 1 else None
+
+
+def _is_sacral(level: str) -> bool:
+    return level == level_names.SACRUM or level.startswith("S")
 
 
 def _coded_levels(codes: Sequence[CodeLine]) -> list[str]:
@@ -89,6 +105,11 @@ class _Reading:
         self.fractures = [m for m in text.fractures if m.certainty == "certain"]
         self.osteoporosis = [m for m in text.causes if m.kind in OSTEOPOROSIS and m.certainty in ("certain", "past")]
         self.fracture_sentences = {m.sentence for m in self.fractures}
+        #: A neoplasm only suspected: what is certain is not the whole story, so no cause is guessed.
+        self.suspected = [m for m in text.causes if m.certainty == "uncertain" and _neoplastic(m.kind)]
+
+    def fracture_at(self, level: str) -> bool:
+        return any(level in m.levels for m in self.fractures if m.kind not in ("nonunion", "delayed-healing"))
 
     def of(self, mentions: list[Mention], level: str) -> list[Mention]:
         """The level's own mentions if it has any, else those naming no level (D2)."""
@@ -106,14 +127,20 @@ class _Reading:
         fracture_kinds = {m.kind for m in fractures}
         broken = bool(fracture_kinds - {"nonunion", "delayed-healing"}) or bool(kinds & set(_WEAK_BONE))
         seventh = "K" if "nonunion" in fracture_kinds else "G" if "delayed-healing" in fracture_kinds else "A"
-        sacral = level == level_names.SACRUM or level.startswith("S")
+        sacral = _is_sacral(level)
         first_fracture = [m.evidence for m in fractures[:1]]
 
         def cite(*wanted: str) -> list[Evidence]:
             return [m.evidence for m in causes if m.kind in wanted][:2] + first_fracture
 
         neoplasms = [m for m in causes if m.kind in NEOPLASMS]
-        if neoplasms:
+        if not neoplasms and any(m.kind == "neoplasm-unnamed" and level in m.levels for m in causes):
+            # "Lytic lesion at T6" in a patient whose myeloma the history names: the named one.
+            neoplasms = [m for m in self.causes if m.kind in NEOPLASMS and not m.levels]
+        suspected = bool(self.of(self.suspected, level))
+        if "cause-unknown" in kinds:
+            answer.query, answer.evidence = "fracture-etiology", cite("cause-unknown")
+        elif neoplasms:
             if broken:
                 answer.codes.append(_with_seventh("M84.58XA", seventh, table))
             answer.codes += list(dict.fromkeys(NEOPLASMS[m.kind] for m in neoplasms))
@@ -121,7 +148,8 @@ class _Reading:
         elif any(m.kind == "neoplasm-unnamed" and (m.levels or m.sentence in self.fracture_sentences) for m in causes):
             answer.query, answer.evidence = "neoplasm-type", cite("neoplasm-unnamed")
         elif self.osteoporosis:
-            if "high-energy" in kinds:
+            # A high-energy injury anywhere in the note competes with the patient's osteoporosis.
+            if "high-energy" in kinds or any(m.kind == "high-energy" and not m.levels for m in self.causes):
                 answer.query, answer.evidence = "trauma-or-osteoporosis", cite("high-energy")
             else:
                 other = any(m.kind == "osteoporosis-other" for m in self.osteoporosis)
@@ -129,7 +157,10 @@ class _Reading:
                 answer.evidence = [self.osteoporosis[0].evidence] + first_fracture
         elif kinds & set(_TRAUMA) and "nontraumatic" not in kinds:
             answer.evidence = cite(*_TRAUMA)
-            code = _traumatic(level, fracture_kinds, seventh, table)
+            # The fracture's type where the level's own words say none: "an acute compression
+            # fracture" written without its level.
+            types = fracture_kinds if fracture_kinds & _TYPE_KINDS else {m.kind for m in self.fractures if not m.levels}
+            code = _traumatic(level, types, seventh, table)
             if code is None:
                 answer.query = "fracture-type" if "burst" in fracture_kinds else "fracture-etiology"
             else:
@@ -138,7 +169,7 @@ class _Reading:
             answer.codes, answer.evidence = [_regional("M48.4", level, seventh, table)], cite("stress")
         elif sacral and "insufficiency" in kinds:
             answer.codes, answer.evidence = [_with_seventh("M84.454A", seventh, table)], cite("insufficiency")
-        elif "nontraumatic" in kinds and broken and not sacral:
+        elif "nontraumatic" in kinds and broken and not sacral and not suspected and "pathologic" not in kinds:
             answer.codes, answer.evidence = [_regional("M48.5", level, seventh, table)], cite("nontraumatic")
         else:
             answer.query = "fracture-etiology"
@@ -147,6 +178,10 @@ class _Reading:
         if not answer.codes and answer.query is None:
             answer.query = "fracture-etiology"
         return answer
+
+
+def _neoplastic(kind: str) -> bool:
+    return kind in NEOPLASMS or kind == "neoplasm-unnamed"
 
 
 def _counts(mention: Mention) -> bool:
@@ -188,7 +223,7 @@ def _traumatic(level: str, fracture_kinds: set[str], seventh: str, table) -> str
     ]
     if not candidates:
         return None
-    narrowest = min(candidates, key=lambda r: level_names.rank(r.levels[1]) - level_names.rank(r.levels[0]))  # type: ignore[index]
+    narrowest = min(candidates, key=lambda r: level_names.rank(r.levels[1]) - level_names.rank(r.levels[0]))
     return _with_seventh(narrowest.code, seventh, table)
 
 

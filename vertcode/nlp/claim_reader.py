@@ -16,8 +16,10 @@ from spacy.tokens import Doc, Span
 from vertcode import levels as level_names
 from vertcode.model import ClaimText, Evidence, Mention
 from vertcode.nlp.errors import require_before
+from vertcode.nlp.reading.layout import FIELD_END
 from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 from vertcode.nlp.sections import SectionIndex
+from vertcode.nlp.sentences import at_line_start, field_label_end, is_heading_line
 from vertcode.nlp.tokenizer import note_text
 
 REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "vertcode_findings")
@@ -25,6 +27,7 @@ REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "
 #: Sections whose words are never the patient's diagnosis: consent lists the risks ("infection,
 #: fracture, tumour seeding"), complications what did not happen, the plan what may.
 _NOT_DIAGNOSIS = frozenset({"other", "plan", "family-history"})
+_LINE_END = re.compile(r"\n")
 _MONTHS = {
     name: i
     for i, names in enumerate(
@@ -150,14 +153,23 @@ def read_claim_text(doc: Doc, rules: _Rules) -> ClaimText:
     out = ClaimText()
     index = SectionIndex(doc)
     levels_of = _sentence_levels(doc)
+    ended: int | None = None  # where a field ended the excluded section holding it
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
         if start == end or text[start:end].isspace():
             continue
-        section = _section_category(index.of(sent.start), doc)
+        section = _section_category(index.of(sent.start), doc, text, start)
+        if section in _NOT_DIAGNOSIS and sent.start > index.of(sent.start).title_start and _starts_field(sent):
+            # "Anesthesia: MAC" then "Preop dx: L1 osteoporotic fracture": a field the section
+            # rules do not know ends the one before it, as it does for the procedure's reading.
+            ended = sent.start
+        if ended is not None and index.of(sent.start) is index.of(ended):
+            section = None
+        else:
+            ended = None
         levels = levels_of.get(sent.start, ())
         sentence = text[start:end]
-        if section not in _NOT_DIAGNOSIS:
+        if section not in _NOT_DIAGNOSIS and not _risk_sentence(sentence):
             out.causes += _mentions(rules, rules.causes, sentence, start, levels, section, "CAUSE")
             out.fractures += _mentions(rules, rules.fracture, sentence, start, levels, section, "FRACTURE")
         if section != "other" or not _risk_sentence(sentence):
@@ -207,6 +219,13 @@ def _certainty(rules: _Rules, sentence: str, start: int, end: int) -> str:
     if rules.past.search(before):
         return "past"
     return "certain"
+
+
+def _starts_field(sent: Span) -> bool:
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or not at_line_start(first):
+        return False
+    return field_label_end(sent.doc, first.i) is not None or is_heading_line(sent)
 
 
 def _risk_sentence(sentence: str) -> bool:
@@ -275,9 +294,11 @@ def _sentence_levels(doc: Doc) -> dict[int, tuple[str, ...]]:
     return {start: tuple(names) for start, names in out.items()}
 
 
-def _section_category(section, doc: Doc) -> str | None:
-    """The category (patterns/sections.json) of a medspaCy section; a postoperative diagnosis
-    is "diagnosis-post", a family history "family-history", since both read differently."""
+def _section_category(section, doc: Doc, text: str, at: int) -> str | None:
+    """The category (patterns/sections.json) of the medspaCy section holding offset `at`; a
+    postoperative diagnosis is "diagnosis-post", a family history "family-history", since both
+    read differently. A field that ends at its line or paragraph ("Anesthesia: MAC") no longer
+    holds what follows it ("Preop dx: ..."): None there, as before the first title."""
     rule = getattr(section, "rule", None)
     if rule is None:
         return None
@@ -285,6 +306,12 @@ def _section_category(section, doc: Doc) -> str | None:
     title = " ".join(doc[section.title_start : section.title_end].text.lower().split())
     if "headings" in metadata:
         metadata = metadata["headings"].get(title, {})
+    scope = metadata.get("scope", "section")
+    body = doc[section.body_start].idx if section.body_start < len(doc) else len(text)
+    # A one-line field ("Anesthesia: general endotracheal") ends at its line here, full stop or not.
+    ends = {"line": _LINE_END, "paragraph": FIELD_END["paragraph"]}.get(scope)
+    if ends is not None and ends.search(text, body, at):
+        return None
     category = metadata.get("category", rule.category)
     if category == "diagnosis" and title.startswith("post"):
         return "diagnosis-post"

@@ -34,7 +34,7 @@ _EMPTY_CELL = re.compile(
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # Where a field of a section rule's "scope" ends (patterns/sections.json).
-_FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
+FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
 #: Field names that are the statement itself: "Levels treated:", "Cement:",
 #: "Independent trained observer:", "Intra-service sedation time:".
 FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
@@ -195,7 +195,7 @@ class _Sections:
             return False
         if first.i < section.body_start:
             return True
-        if scope != "section" and _FIELD_END[scope].search(self.text, self.doc[section.body_start].idx, first.idx):
+        if scope != "section" and FIELD_END[scope].search(self.text, self.doc[section.body_start].idx, first.idx):
             # "Medications: ..." ends at a blank line; "Anesthesia: Local." also at the end of the
             # line its last sentence ends on. The procedure may follow either.
             return False
