@@ -33,6 +33,7 @@ def test_code_json_is_the_contract():
         "flags",
         "errors",
         "sha256",
+        "claim",
         "extractor",
         "producer",
     ]
@@ -77,11 +78,13 @@ def test_code_several_notes_json_is_a_list_and_jsonl_a_line_each():
 
 def test_code_csv_has_a_row_per_code_line():
     rows = list(csv.DictReader(io.StringIO(invoke("code", SEED4, "-f", "csv").stdout)))
-    assert [(r["row"], r["code"], r["units"], r["levels"]) for r in rows] == [
+    assert [(r["row"], r["code"], r["units"], r["levels"]) for r in rows if r["row"] in ("code", "flag")] == [
         ("code", "22513", "1", "T7"),
         ("code", "22515", "2", "L3;L4"),
         ("flag", "", "", ""),
     ]
+    # Its fractures have no cause written: the claim asks, in a row of its own.
+    assert [(r["flag"], r["levels"]) for r in rows if r["row"] == "query"] == [("fracture-etiology", "T7;L3;L4")]
 
 
 def test_code_table_shows_codes_evidence_and_flags():
@@ -102,7 +105,7 @@ def test_missing_file_is_reported_and_the_others_still_coded():
     assert result.exit_code == 1
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first == {
-        "schema": "vertcode/result/2",
+        "schema": "vertcode/result/3",
         "note": "no-such-note.txt",
         "disposition": "review",
         "codes": [],

@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vertcode"
-BASE = {"model", "levels", "patterns", "rules", "version"}
+BASE = {"model", "claim_model", "evidence", "levels", "patterns", "rules", "version"}
 #: What each stage may import from vertcode, besides itself and the base modules.
 ALLOWED = {
     "base": set(),
     "read": set(),
     "nlp": set(),
     "coding": set(),
+    "claims": set(),
     "write": set(),
-    "run": {"read", "nlp", "coding", "write"},
-    "workbench": {"run", "read", "nlp", "coding", "write"},
-    "cli": {"run", "read", "nlp", "coding", "write", "workbench"},
+    "run": {"read", "nlp", "coding", "claims", "write"},
+    "workbench": {"run", "read", "nlp", "coding", "claims", "write"},
+    "cli": {"run", "read", "nlp", "coding", "claims", "write", "workbench"},
     "__main__": {"cli"},
     "__init__": {"read", "run"},
 }

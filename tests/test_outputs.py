@@ -55,6 +55,16 @@ seed-04.txt  review: cross-region-primary
   flag  cross-region-primary: Vertebral augmentation levels span lumbar and
         thoracic. Either primary satisfies the one-primary rule; 22513 follows
         the first level treated (T7).
+  claim: query
+  query  fracture-etiology: The note documents a vertebral fracture at T7, L3,
+         L4 without its cause. Please document the etiology of the fracture (for
+         example osteoporotic or other metabolic, traumatic with the mechanism,
+         or pathological due to a named neoplasm or disease).
+  lcd    3 of 13 found; missing: imaging-acute-fracture, level-concordance,
+         pain-severity, pain-course-and-structural-findings,
+         failed-non-surgical-management, functional-impairment,
+         no-absolute-contraindication, relative-contraindications-considered,
+         bone-health-plan
 """
 
 SEED4_120 = """\
@@ -68,6 +78,13 @@ seed-04.txt  review: cross-region-primary
          'fluoroscopic'@239, 'CT guidance'@256
   flag  cross-region-primary: Vertebral augmentation levels span lumbar and thoracic. Either primary satisfies the
         one-primary rule; 22513 follows the first level treated (T7).
+  claim: query
+  query  fracture-etiology: The note documents a vertebral fracture at T7, L3, L4 without its cause. Please document the
+         etiology of the fracture (for example osteoporotic or other metabolic, traumatic with the mechanism, or
+         pathological due to a named neoplasm or disease).
+  lcd    3 of 13 found; missing: imaging-acute-fracture, level-concordance, pain-severity,
+         pain-course-and-structural-findings, failed-non-surgical-management, functional-impairment,
+         no-absolute-contraindication, relative-contraindications-considered, bone-health-plan
 """
 
 # A biopsy of a level not treated: 20225 with its XS, the reason it needs review, and the
@@ -87,6 +104,12 @@ b13a-34.txt  review: addendum, biopsy-other-level
   flag  biopsy-other-level: Bone biopsy of T8, which was not augmented this
         session: 20225-XS suggested; confirm the site and that it was a separate
         needle pass.
+  claim: query
+  dx     C79.51 Secondary malignant neoplasm of bone (T7; supports 22510)
+  lcd    4 of 13 found; missing: imaging-acute-fracture, level-concordance,
+         pain-severity, pain-course-and-structural-findings,
+         failed-non-surgical-management, functional-impairment,
+         no-absolute-contraindication, relative-contraindications-considered
 """
 
 BIOPSY_120 = """\
@@ -101,6 +124,11 @@ b13a-34.txt  review: addendum, biopsy-other-level
         correction.
   flag  biopsy-other-level: Bone biopsy of T8, which was not augmented this session: 20225-XS suggested; confirm the
         site and that it was a separate needle pass.
+  claim: query
+  dx     C79.51 Secondary malignant neoplasm of bone (T7; supports 22510)
+  lcd    4 of 13 found; missing: imaging-acute-fracture, level-concordance, pain-severity,
+         pain-course-and-structural-findings, failed-non-surgical-management, functional-impairment,
+         no-absolute-contraindication, relative-contraindications-considered
 """
 
 
@@ -158,7 +186,7 @@ def test_json_is_a_list_for_one_note_as_for_several_and_every_output_validates(t
     batch = (tmp_path / "out.jsonl").read_text().splitlines()
     for data in one + several + [json.loads(line) for line in lines + batch]:
         validate(data)
-        assert data["schema"] == "vertcode/result/2"
+        assert data["schema"] == "vertcode/result/3"
 
 
 def test_each_result_says_which_vertcode_and_patterns_produced_it(tmp_path):
@@ -197,7 +225,10 @@ def csv_rows(*args, input=None):
 def test_csv_has_a_row_per_code_line_flag_and_error_told_apart_by_its_first_column():
     rows = csv_rows(str(NOTES / "b13a-34.txt"), "missing.txt", "-", input="Clinic visit, back pain.")
     assert list(rows[0]) == list(CSV_COLUMNS)
-    assert [(r["row"], r["code"], r["modifiers"], r["review"], r["review_reasons"], r["flag"]) for r in rows] == [
+    coding_rows = [r for r in rows if r["row"] in ("code", "flag", "error", "note")]  # the claim's: test_claim_outputs
+    assert [
+        (r["row"], r["code"], r["modifiers"], r["review"], r["review_reasons"], r["flag"]) for r in coding_rows
+    ] == [
         ("code", "22510", "", "no", "", ""),
         ("code", "20225", "XS", "yes", "biopsy-other-level", ""),
         ("flag", "", "", "", "", "addendum"),
@@ -205,6 +236,7 @@ def test_csv_has_a_row_per_code_line_flag_and_error_told_apart_by_its_first_colu
         ("error", "", "", "", "", ""),
         ("note", "", "", "", "", ""),
     ]
+    rows = coding_rows
     biopsy = rows[1]
     assert biopsy["rationale"] == (
         "Bone biopsy of T8, a level not treated this session, is reported separately (rule 11), "

@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from vertcode import levels as level_names
-from vertcode.model import ChecklistItem, ClaimText, CodeLine, Diagnosis, Evidence, Mention
+from vertcode.claim_model import ChecklistItem, ClaimText, Diagnosis, Mention
+from vertcode.model import CodeLine, Evidence
 from vertcode.patterns import PatternError, default_dir, load_claim_reading
 
 #: Elements whose phrase must be stated, not denied ("no edema" documents no acute fracture).

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from vertcode.claim_model import Claim, ClaimText
 from vertcode.claims import checklist, diagnoses, icd10
-from vertcode.model import Claim, ClaimText, CodeLine, Finding
+from vertcode.model import CodeLine, Finding
 from vertcode.patterns import load_claim_reading
 
 

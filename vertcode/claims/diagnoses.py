@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vertcode import levels as level_names
+from vertcode.claim_model import ClaimText, Diagnosis, Mention, Query
 from vertcode.claims.icd10 import Icd10Code
-from vertcode.model import ClaimText, CodeLine, Diagnosis, Evidence, Finding, Mention, Query
+from vertcode.model import CodeLine, Evidence, Finding
 
 #: Osteoporosis is the patient's, not one level's (I.C.13.d.2): it applies to every fracture.
 OSTEOPOROSIS = ("osteoporosis-other", "osteoporosis")
@@ -66,9 +67,13 @@ def suggest(
     # A level only biopsied, with no fracture said at it, waits for its pathology: the coder
     # codes the lesion from the report, there is nothing to ask the physician yet.
     treated = {level for line in codes if line.code != "20225" for level in line.levels}
-    coded = [lv for lv in _coded_levels(codes) if lv in treated or reading.fracture_at(lv)]
+    levels = _coded_levels(codes)
+    coded = [lv for lv in levels if lv in treated or reading.fracture_at(lv)]
     side = _sacral_side(findings)
     answers = [reading.level(level, side, table) for level in coded]
+    if not coded and levels:
+        # Only biopsies, of levels with no fracture said: the diagnosis is the pathology's.
+        answers = [_Level(level, query="pathology-pending") for level in levels]
     return _diagnoses(answers, codes, table), _queries(answers, questions)
 
 

@@ -14,7 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from vertcode import levels as level_names
-from vertcode.model import ClaimText, Evidence, Mention
+from vertcode.claim_model import ClaimText, Mention
+from vertcode.model import Evidence
 from vertcode.nlp.errors import require_before
 from vertcode.nlp.reading.layout import FIELD_END
 from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk

@@ -11,6 +11,7 @@ from typing import TextIO
 from vertcode.model import NoteResult
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 _INFO = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claiminformationcategory", "code": "info"}]}
 #: The kinds of vertcode's flags (README, "The flags"), as the code of a flag's supportingInfo.
 FLAG_SYSTEM = "urn:vertcode:flag"
@@ -35,6 +36,13 @@ def to_fhir_claim(result: NoteResult, created: str) -> dict:
         flags.setdefault(flag.kind, []).append(add(f"flag {flag.kind}: {flag.message}", flag.kind))
     for error in result.errors:
         add(f"error: {error}")
+    claim_part = result.claim
+    diagnoses = claim_part.diagnoses if claim_part else []
+    if claim_part:
+        for query in claim_part.queries:
+            add(f"query {query.kind}: {query.question}", f"query-{query.kind}")
+        for edit in claim_part.edits:
+            add(f"edit {edit.kind} ({edit.severity}) on {edit.code}: {edit.message}", f"edit-{edit.kind}")
     items: list[dict] = []
     for number, line in enumerate(result.codes, 1):
         pointers = [add(f"rationale: {line.rationale}")]
@@ -48,6 +56,9 @@ def to_fhir_claim(result: NoteResult, created: str) -> dict:
         }
         if line.modifiers:
             item["modifier"] = [{"coding": [{"system": CPT_SYSTEM, "code": m}]} for m in line.modifiers]
+        pointing = [n for n, d in enumerate(diagnoses, 1) if line.code in d.lines]
+        if pointing:
+            item["diagnosisSequence"] = pointing
         items.append(item)
     claim = {
         "resourceType": "Claim",
@@ -61,6 +72,16 @@ def to_fhir_claim(result: NoteResult, created: str) -> dict:
         "priority": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}]},
         "insurance": [{"sequence": 1, "focal": True, "coverage": unknown}],
     }
+    if diagnoses:
+        claim["diagnosis"] = [
+            {
+                "sequence": n,
+                "diagnosisCodeableConcept": {
+                    "coding": [{"system": ICD10CM_SYSTEM, "code": d.code, "display": d.description}]
+                },
+            }
+            for n, d in enumerate(diagnoses, 1)
+        ]
     if info:
         claim["supportingInfo"] = info
     if items:

@@ -91,9 +91,56 @@ def write_csv(results: Iterable[NoteResult], stream: TextIO) -> None:
             {"row": "flag", "flag": f.kind, "message": f.message, "evidence": _spans(f.evidence)} for f in result.flags
         ]
         rows += [{"row": "error", "message": error} for error in result.errors]
+        rows += _claim_rows(result)
         for row in rows or [{"row": "note"}]:
             cells = note | row
             writer.writerow([cells.get(column, "") for column in CSV_COLUMNS])
+
+
+def _claim_rows(result: NoteResult) -> list[dict]:
+    """A row per diagnosis (`code` its ICD-10-CM code), per query and per checklist element not
+    found (`flag` its kind or element, `message` what to ask), and per claim edit."""
+    claim = result.claim
+    if claim is None:
+        return []
+    rows: list[dict] = [
+        {
+            "row": "diagnosis",
+            "code": d.code,
+            "levels": ";".join(d.levels),
+            "description": d.description,
+            "rationale": "supports " + ";".join(d.lines) + (f"; {d.review}" if d.review else ""),
+            "evidence": _spans(d.evidence),
+        }
+        for d in claim.diagnoses
+    ]
+    rows += [
+        {
+            "row": "query",
+            "flag": q.kind,
+            "levels": ";".join(q.levels),
+            "message": q.question,
+            "evidence": _spans(q.evidence),
+        }
+        for q in claim.queries
+    ]
+    rows += [
+        {
+            "row": "checklist",
+            "flag": i.element,
+            "review": i.status,
+            "message": i.query or i.detail or "",
+            "rationale": ";".join(i.policies),
+            "evidence": _spans(i.evidence),
+        }
+        for i in claim.checklist
+        if i.status != "found"
+    ]
+    rows += [
+        {"row": "edit", "code": e.code, "flag": e.kind, "review": e.severity, "message": e.message, "rationale": e.rule}
+        for e in claim.edits
+    ]
+    return rows
 
 
 def _spans(evidence: list[Evidence]) -> str:

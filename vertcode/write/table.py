@@ -28,6 +28,10 @@ _GAP = "  "
 _KEEP = "\u00a0"
 
 
+#: Checklist states a coder acts on.
+_OPEN = ("missing", "contraindicated", "caution")
+
+
 def printable(text: str) -> str:
     """Text as a terminal should show it: a newline or escape sequence in a file name is written
     as \\n or \\x1b, so it can neither fake a summary line nor drive the terminal."""
@@ -103,6 +107,26 @@ def _note_lines(result: NoteResult, width: int) -> list[tuple[str, str]]:
         lines.append((_INDENT + "no code", ""))
     for flag in result.flags:
         lines += [(text, "yellow") for text in _wrap(["flag", f"{flag.kind}: {flag.message}"], [4], width)]
+    claim = result.claim
+    if claim is not None:
+        dos = f", date of service {claim.dos}" if claim.dos else ""
+        lines.append((f"{_INDENT}claim: {claim.status}{dos}", "bold"))
+        for d in claim.diagnoses:
+            text = f"{d.code} {d.description} ({' '.join(d.levels)}; supports {' '.join(d.lines)})"
+            lines += [(t, "") for t in _wrap(["dx", text], [5], width)]
+        for q in claim.queries:
+            lines += [(t, "yellow") for t in _wrap(["query", f"{q.kind}: {q.question}"], [5], width)]
+        if claim.checklist:
+            # One line: the queries themselves are in the JSON, CSV and the review page.
+            found = sum(i.status == "found" for i in claim.checklist)
+            said = f"{found} of {len(claim.checklist)} found"
+            for state in _OPEN:
+                named = [i.element for i in claim.checklist if i.status == state]
+                said += f"; {state}: {', '.join(named)}" if named else ""
+            lines += [(t, "dim") for t in _wrap(["lcd", said], [5], width)]
+        for e in claim.edits:
+            style = "red" if e.severity == "edit" else "yellow"
+            lines += [(t, style) for t in _wrap(["edit", f"{e.code} {e.kind}: {e.message} [{e.rule}]"], [5], width)]
     return lines
 
 

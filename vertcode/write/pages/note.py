@@ -173,6 +173,7 @@ def render_note(
         + (f'<h2>Flags</h2>\n<ul class="flags">{flags}</ul>\n' if flags else "")
         + _rules_cited([line.rationale for line in result.codes] + [flag.message for flag in result.flags])
         + (f'<h2>Errors</h2>\n<ul class="errors">{errors}</ul>\n' if errors else "")
+        + _claim(result)
         + aside
         + (
             f"<details><summary>All evidence ({len(marks)} spans, character offsets)</summary>"
@@ -183,6 +184,67 @@ def render_note(
         + "</aside>\n</main>"
     )
     return page(f"vertcode: {result.note}", body, asset("note.js") + ("\n" + script if script else ""))
+
+
+def _claim(result: NoteResult) -> str:
+    """The claim beyond the codes: diagnoses with the lines they support, queries, the coverage
+    elements not found, edits; each with the words of the note it rests on."""
+    claim = result.claim
+    if claim is None:
+        return ""
+
+    def cited(evidence) -> str:
+        return "".join(f' <q title="characters {e.start}-{e.end}">{html.escape(e.text)}</q>' for e in evidence)
+
+    dos = f", date of service {html.escape(claim.dos)}" if claim.dos else ""
+    parts = [f'<h2>Claim</h2>\n<p class="claim {claim.status}">claim: {claim.status}{dos}</p>']
+    if claim.diagnoses:
+        parts.append(
+            '<ol class="diagnoses">'
+            + "".join(
+                f'<li><span class="kind">{html.escape(d.code)}</span> {html.escape(d.description)} '
+                f"({html.escape(' '.join(d.levels))}; supports {html.escape(' '.join(d.lines))}){cited(d.evidence)}"
+                + (f"<br><small>{html.escape(d.review)}</small>" if d.review else "")
+                + "</li>"
+                for d in claim.diagnoses
+            )
+            + "</ol>"
+        )
+    if claim.queries:
+        parts.append(
+            '<h3>Queries</h3><ul class="queries">'
+            + "".join(
+                f'<li><span class="kind">{html.escape(q.kind)}</span>: '
+                f"{html.escape(q.question)}{cited(q.evidence)}</li>"
+                for q in claim.queries
+            )
+            + "</ul>"
+        )
+    open_items = [i for i in claim.checklist if i.status in ("missing", "contraindicated", "caution")]
+    if claim.checklist:
+        found = len(claim.checklist) - len(open_items)
+        parts.append(
+            f"<h3>Coverage checklist ({found} of {len(claim.checklist)} found)</h3>"
+            + '<ul class="checklist">'
+            + "".join(
+                f'<li><span class="kind">{html.escape(i.element)}</span> {html.escape(i.status)}: '
+                f"{html.escape(i.detail or i.query or '')} <small>{html.escape(', '.join(i.policies))}</small></li>"
+                for i in open_items
+            )
+            + "</ul>"
+        )
+    if claim.edits:
+        parts.append(
+            '<h3>Edits</h3><ul class="edits">'
+            + "".join(
+                f'<li><span class="kind">{html.escape(e.code)} {html.escape(e.kind)}</span> '
+                f"({html.escape(e.severity)}): "
+                f"{html.escape(e.message)} <small>{html.escape(e.rule)}</small></li>"
+                for e in claim.edits
+            )
+            + "</ul>"
+        )
+    return "\n".join(parts) + "\n"
 
 
 def _nav(note: str, index: str | None) -> str:
