@@ -110,6 +110,14 @@ class _Reading:
         self.fractures = [m for m in text.fractures if m.certainty == "certain"]
         self.osteoporosis = [m for m in text.causes if m.kind in OSTEOPOROSIS and m.certainty in ("certain", "past")]
         self.fracture_sentences = {m.sentence for m in self.fractures}
+        self.unbroken = {lv for m in text.fractures if m.certainty == "negated" for lv in m.levels}
+        self.unbroken |= {
+            lv for m in text.causes if m.kind in _WEAK_BONE and m.certainty == "negated" for lv in m.levels
+        }
+        #: The myeloma's state is the patient's: "in remission" said once holds for every level.
+        self.myeloma_state = next(
+            (m.kind for m in causes if m.kind in ("myeloma-remission", "myeloma-relapse")), "myeloma"
+        )
         #: A neoplasm only suspected: what is certain is not the whole story, so no cause is guessed.
         self.suspected = [m for m in text.causes if m.certainty == "uncertain" and _neoplastic(m.kind)]
 
@@ -131,6 +139,10 @@ class _Reading:
         fractures = self.of(self.fractures, level)
         fracture_kinds = {m.kind for m in fractures}
         broken = bool(fracture_kinds - {"nonunion", "delayed-healing"}) or bool(kinds & set(_WEAK_BONE))
+        if level in self.unbroken and not any(level in m.levels for m in self.fractures):
+            # "Osteolytic metastasis of C2 without pathologic fracture": the level's own words
+            # outweigh a fracture word elsewhere in the note.
+            broken = False
         seventh = "K" if "nonunion" in fracture_kinds else "G" if "delayed-healing" in fracture_kinds else "A"
         sacral = _is_sacral(level)
         first_fracture = [m.evidence for m in fractures[:1]]
@@ -148,7 +160,8 @@ class _Reading:
         elif neoplasms:
             if broken:
                 answer.codes.append(_with_seventh("M84.58XA", seventh, table))
-            answer.codes += list(dict.fromkeys(NEOPLASMS[m.kind] for m in neoplasms))
+            named = [self.myeloma_state if m.kind.startswith("myeloma") else m.kind for m in neoplasms]
+            answer.codes += list(dict.fromkeys(NEOPLASMS[kind] for kind in named))
             answer.evidence = [m.evidence for m in neoplasms][:2] + first_fracture
         elif any(m.kind == "neoplasm-unnamed" and (m.levels or m.sentence in self.fracture_sentences) for m in causes):
             answer.query, answer.evidence = "neoplasm-type", cite("neoplasm-unnamed")

@@ -289,7 +289,11 @@ def _sentence_levels(doc: Doc) -> dict[int, tuple[str, ...]]:
             continue
         sent: Span = ent.sent
         names = out.setdefault(sent.start, [])
-        for level in level_names.parse(ent.text):
+        try:
+            parsed = level_names.parse(ent.text)
+        except level_names.LevelError:
+            continue  # "T21": the reading flags it (level-unreadable); it names no level here
+        for level in parsed:
             if level not in names:
                 names.append(level)
     return {start: tuple(names) for start, names in out.items()}

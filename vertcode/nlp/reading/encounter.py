@@ -82,6 +82,9 @@ class EncounterRules:
             line_end = text.find("\n", opening.end())
             line_end = len(text) if line_end < 0 else line_end
             closing = _first(self.copied_end, text, lower, line_end)
+            while closing is not None and not text[line_end : closing.start()].strip():
+                # A rule drawn right under the opening line frames the copy; it does not end it.
+                closing = _first(self.copied_end, text, lower, closing.end())
             end = closing.end() if closing else len(text)
             copied.append((line_start, end))
             titles.append(Evidence(line_start, line_end, text[line_start:line_end], "EARLIER_NOTE"))

@@ -121,6 +121,11 @@ class _Reader:
         if len(named) > 1:
             # "Counting from the sacrum" names the sacrum as a landmark, not as the fracture.
             named = [level for level in named if level != SACRUM]
+        if not named and len(self.bodies) == 1:
+            # "Repeat vertebroplasty into the fractured vertebra": the one level the note names
+            # was treated before; the repeat is at it.
+            (body,) = self.bodies.values()
+            named = [body.level] if body.status() == "historical" and not body.instrumented else []
         if len(named) != 1:
             return event
         self.referenced = self.referenced or (named, evidence(reference))
