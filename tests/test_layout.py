@@ -15,6 +15,7 @@ ALLOWED = {
     "read": set(),
     "nlp": set(),
     "coding": set(),
+    "claims": set(),
     "write": set(),
     "run": {"read", "nlp", "coding", "write"},
     "workbench": {"run", "read", "nlp", "coding", "write"},
