@@ -503,6 +503,38 @@ def test_the_mue_edit_names_its_value_and_indicator(tmp_path):
     )
 
 
+def test_a_new_quarters_mue_row_beside_the_old_one_picks_the_value_by_date(tmp_path):
+    def change(data):
+        rows = data["mue"]["rows"]
+        old = next(r for r in rows if r["code"] == "22515")
+        old.update(value=2, mai=3, confirmed=True, effective=starting("2026-01-01", "2026-03-31"))
+        rows.append({**old, "value": 4, "effective": starting("2026-04-01")})
+
+    t = tables.load(edited(tmp_path, edits=change))
+    lines = [L("22513"), L("22515", 3)]
+    assert found(lines, table=t, dos=datetime.date(2026, 3, 31)) == [("mue-exceeded", "22515", "mue-22515", "edit")]
+    assert found(lines, table=t, dos=datetime.date(2026, 4, 1)) == []
+
+
+def test_two_rows_of_one_code_in_force_on_the_same_day_are_a_table_error(tmp_path):
+    def change(data):
+        rows = data["mue"]["rows"]
+        old = next(r for r in rows if r["code"] == "22515")
+        old.update(value=2, mai=3, confirmed=True, effective=starting("2026-01-01"))
+        rows.append({**old, "value": 4, "effective": starting("2026-04-01")})
+
+    folder = edited(tmp_path, edits=change)
+    assert load_error(folder) == (
+        f"{folder / 'edits.json'}: mue.rows[11] (mue-22515): its dates (2026-04-01 to open) overlap those of "
+        "mue.rows[5] (2026-01-01 to open); end the older row's range"
+    )
+    pairs = edited(tmp_path / "b", edits=lambda d: d["addon_pairs"].append(dict(d["addon_pairs"][0])))
+    assert load_error(pairs) == (
+        f"{pairs / 'edits.json'}: addon_pairs[4] (addon-22512): its dates (2015-01-01 to open) overlap those of "
+        "addon_pairs[0] (2015-01-01 to open); end the older row's range"
+    )
+
+
 def test_an_mue_row_applies_only_on_the_dates_it_is_in_force(tmp_path):
     t = tables.load(edited(tmp_path, edits=_confirmed_mue(3, "2026-04-01")))
     assert found([L("22513"), L("22515", 4)], table=t) == []

@@ -100,8 +100,8 @@ def _load(directory: Path) -> ClaimTables:
     mue = Entry(edits, "mue", edits.data.get("mue"), {"table", "mai_meaning", "mai_source", "rows", "note"}, {"rows"})
     return ClaimTables(
         bundles=_unique(edits, "bundles", [_bundle(e) for e in edits.entries(edits.data, "bundles")]),
-        addon_pairs=tuple(_addon(e) for e in edits.entries(edits.data, "addon_pairs")),
-        mue=tuple(_mue(e) for e in edits.entries(mue.row, "rows", prefix="mue.")),
+        addon_pairs=_one_in_force(edits, "addon_pairs", [_addon(e) for e in edits.entries(edits.data, "addon_pairs")]),
+        mue=_one_in_force(edits, "mue.rows", [_mue(e) for e in edits.entries(mue.row, "rows", prefix="mue.")]),
         modifiers=_unique(edits, "modifiers", [_modifier(e) for e in edits.entries(edits.data, "modifiers")]),
         programs=_unique(prior, "programs", [_program(e) for e in prior.entries(prior.data, "programs")]),
         coverage_notes=tuple(_coverage(e) for e in prior.entries(prior.data, "coverage_notes")),
@@ -115,6 +115,21 @@ def _unique(file: TableFile, key: str, rows: list) -> tuple:
         if row.id in seen:
             raise ClaimTableError(f"{file.path}: {key}[{index}] (id {row.id!r}): the id is used twice")
         seen.add(row.id)
+    return tuple(rows)
+
+
+def _one_in_force(file: TableFile, key: str, rows: list) -> tuple:
+    """A new quarter's row is added beside the old one, not over it: two rows of one code whose
+    ranges overlap would both apply on a date, so that is an error naming both."""
+    low, high = datetime.date.min, datetime.date.max
+    for index, row in enumerate(rows):
+        start, end = row.effective.start or low, row.effective.end or high
+        for earlier, other in enumerate(rows[:index]):
+            if other.id == row.id and start <= (other.effective.end or high) and (other.effective.start or low) <= end:
+                raise ClaimTableError(
+                    f"{file.path}: {key}[{index}] ({row.id}): its dates ({row.effective}) overlap those of "
+                    f"{key}[{earlier}] ({other.effective}); end the older row's range"
+                )
     return tuple(rows)
 
 
