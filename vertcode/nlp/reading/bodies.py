@@ -7,7 +7,7 @@ Plain Python over `Evidence`: the reader fills a `BodyNotes` per level as it rea
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field, replace
 
 from vertcode.levels import SACRUM
@@ -298,3 +298,12 @@ def repeated_work(worked: list[BodyNotes]) -> Technique | None:
     device was another level's balloon; None when it is the technique in hand."""
     own = [t for b in worked if not b.devices for t in b.techniques[-1:] if t.technique == "vertebroplasty"]
     return own[-1] if own and len(own) == len(worked) else None
+
+
+def named_once(bodies: Iterable[BodyNotes]) -> list[BodyNotes]:
+    """The levels named without history, plan or negation, and no instrument at them: what
+    "the fractured level" can be."""
+    named = [b for b in bodies if b.status() == "mentioned" and not b.instrumented]
+    if len(named) > 1:  # "counting from the sacrum" names a landmark, not the fracture
+        named = [b for b in named if b.level != SACRUM]
+    return named

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from vertcode.levels import REGION_NAMES, SACRUM, region_of
+from vertcode.levels import REGION_NAMES, region_of
 from vertcode.model import Evidence, Extraction
-from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings, repeated_work
+from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings, named_once, repeated_work
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
 from vertcode.nlp.reading.events import (
     TECHNIQUE_BEARERS,
@@ -113,19 +113,13 @@ class _Reader:
     def resolve_reference(self, event: Event) -> Event:
         """ "Through each pedicle of the fractured level a trocar was advanced": when the sentence
         names no level, "the fractured level" is the one level the note names without history,
-        plan or negation. Resolved, it is cited for review; unresolved, it stays unplaced."""
+        plan or negation (in a repeat, the only one, treated before). Resolved, it is cited."""
         reference = next((e for e in event.live if e.label_ == "LEVEL_REF"), None)
         if reference is None or event.levels:
             return event
-        named = [b.level for b in self.bodies.values() if b.status() == "mentioned" and not b.instrumented]
-        if len(named) > 1:
-            # "Counting from the sacrum" names the sacrum as a landmark, not as the fracture.
-            named = [level for level in named if level != SACRUM]
-        if not named and len(self.bodies) == 1:
-            # "Repeat vertebroplasty into the fractured vertebra": the one level the note names
-            # was treated before; the repeat is at it.
-            (body,) = self.bodies.values()
-            named = [body.level] if body.status() == "historical" and not body.instrumented else []
+        named = [b.level for b in named_once(self.bodies.values())]
+        if not named and len(self.bodies) == 1:  # "repeat vertebroplasty into the fractured vertebra"
+            named = [b.level for b in self.bodies.values() if b.status() == "historical" and not b.instrumented]
         if len(named) != 1:
             return event
         self.referenced = self.referenced or (named, evidence(reference))
@@ -143,9 +137,7 @@ class _Reader:
         if not self.referenced:
             # "Diagnosis: T9 fracture ... 2. Bilateral transpedicular approach ... 4. PMMA": the
             # steps name no level, the note names one.
-            named = [b for b in self.bodies.values() if b.status() == "mentioned" and not b.instrumented]
-            if len(named) > 1:
-                named = [b for b in named if b.level != SACRUM]
+            named = named_once(self.bodies.values())
             if len(named) != 1:
                 return
             mention = named[0].first_mention
