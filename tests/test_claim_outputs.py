@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from vertcode.claims.claim import ClaimOptions
 from vertcode.model import NoteResult
 from vertcode.run.coder import Coder
 from vertcode.write.fhir import to_fhir_claim
@@ -89,7 +90,7 @@ def test_more_than_three_levels_is_a_caution_except_in_myeloma():
 
 def test_date_of_service_read_from_the_note_and_given_by_the_user(result):
     assert result.claim.dos == "2026-03-14"
-    assert Coder(dos="2026-05-01").code_text(NOTE, "t12.txt").claim.dos == "2026-05-01"
+    assert Coder(claims=ClaimOptions(dos="2026-05-01")).code_text(NOTE, "t12.txt").claim.dos == "2026-05-01"
 
 
 def test_json_contract_round_trips(result):

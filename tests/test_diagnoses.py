@@ -194,3 +194,10 @@ def test_sedation_line_is_supported_by_the_first_diagnosis(coder):
 def test_a_note_coding_nothing_has_no_claim(coder):
     result = coder.code_text("Clinic visit. Osteoporotic L1 fracture; kyphoplasty discussed.\n", "clinic.txt")
     assert result.codes == [] and result.claim is None
+
+
+def test_a_puncture_site_compressed_is_no_fracture(coder):
+    text = note("Osteolytic metastasis of L2 from lung cancer, no collapse.", level="L2") + (
+        "The puncture site was compressed with gauze for 3 min.\n"
+    )
+    assert codes(claim_of(coder, text)) == ["C79.51"]

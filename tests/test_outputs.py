@@ -65,6 +65,10 @@ seed-04.txt  review: cross-region-primary
          failed-non-surgical-management, functional-impairment,
          no-absolute-contraindication, relative-contraindications-considered,
          bone-health-plan
+  edit   22515 mue-unconfirmed: 22515: 2 units on the date of service were not
+         checked: its medically unlikely edit could not be confirmed from the
+         CMS file (Practitioner Services MUE table). There is no candidate value
+         either. [mue-22515]
 """
 
 SEED4_120 = """\
@@ -85,6 +89,9 @@ seed-04.txt  review: cross-region-primary
   lcd    3 of 13 found; missing: imaging-acute-fracture, level-concordance, pain-severity,
          pain-course-and-structural-findings, failed-non-surgical-management, functional-impairment,
          no-absolute-contraindication, relative-contraindications-considered, bone-health-plan
+  edit   22515 mue-unconfirmed: 22515: 2 units on the date of service were not checked: its medically unlikely edit
+         could not be confirmed from the CMS file (Practitioner Services MUE table). There is no candidate value either.
+         [mue-22515]
 """
 
 # A biopsy of a level not treated: 20225 with its XS, the reason it needs review, and the

@@ -14,7 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from vertcode import patterns as pattern_files
-from vertcode.claims.claim import build_claim
+from vertcode.claims.claim import ClaimOptions, build_claim
 from vertcode.coding import code_note
 from vertcode.model import Flag, NoteResult
 from vertcode.read.files import read_notes
@@ -48,12 +48,12 @@ class Coder:
         max_bytes: int = DEFAULT_MAX_BYTES,
         verbose: bool = False,
         timeout: float | None = None,
-        dos: str | None = None,
+        claims: ClaimOptions | None = None,
     ):
         self._patterns = pattern_files.load(patterns_dir)
         self.patterns_dir = patterns_dir
-        #: The date of service the user gives (ISO): it picks the claim tables' versions.
-        self.dos = dos
+        #: What the user says of the claims: date of service, payer, state, charge lines.
+        self.claims = claims or ClaimOptions()
         #: Stamped on every result, so a result says which vertcode and which rules produced it.
         self.producer = {"vertcode": __version__, "patterns": pattern_files.fingerprint(patterns_dir)}
         self.nlp = self._build()
@@ -91,6 +91,13 @@ class Coder:
         """The result of a note that could not be read or coded: `reason` is its error."""
         return NoteResult(note=source.name, errors=[reason], id=source.id, producer=self.producer)
 
+    def _charges_key(self, note: Note) -> str:
+        """The key the user's charge lines use for this note: its id, its name, or its file name."""
+        for key in (None if note.id is None else str(note.id), note.name, Path(note.name).name):
+            if key is not None and key in self.claims.charges:
+                return key
+        return note.name
+
     def code_note(self, note: Note) -> NoteResult:
         result = NoteResult(
             note=note.name, sha256=note.sha256, id=note.id, extractor=note.extractor, producer=self.producer
@@ -104,13 +111,15 @@ class Coder:
                 extraction = self.nlp(note.text)._.extraction
                 result.findings = extraction.findings
                 result.codes, result.flags = code_note(extraction, self.descriptions)
-                result.claim = build_claim(
+                result.claim, payer_flags = build_claim(
                     result.codes,
                     extraction.findings,
                     extraction.claim_text,
-                    dos=self.dos,
+                    options=self.claims,
+                    note=self._charges_key(note),
                     patterns_dir=self.patterns_dir,
                 )
+                result.flags += payer_flags
         except NoteTimeout:
             result.codes, result.findings, result.flags, result.claim = [], [], [], None
             result.errors.append(f"took longer than the {self.timeout:g} s limit per note (--timeout-per-note)")

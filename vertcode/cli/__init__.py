@@ -11,12 +11,26 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from vertcode.cli.options import (
+    BatchFormat,
+    ChargesOption,
+    DosOption,
+    Format,
+    IdColumnOption,
+    MaxBytesOption,
+    PatternsOption,
+    PayerOption,
+    SettingOption,
+    StateOption,
+    TextColumnOption,
+    TimeoutOption,
+    VerboseOption,
+)
 from vertcode.read.text import DEFAULT_MAX_BYTES, NoteSource
 from vertcode.run.progress import progress
 from vertcode.run.timing import DEFAULT_TIMEOUT
@@ -32,53 +46,6 @@ app = typer.Typer(
 
 EXIT_OK, EXIT_NOTE_FAILED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 app.add_typer(review_app, name="review")  # the coders' workbench (vertcode/workbench/cli.py)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    fhir = "fhir"
-    mdace = "mdace"
-
-
-class BatchFormat(str, Enum):
-    """The formats a batch writes: one whole file each, readable while the batch streams."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-    fhir = "fhir"
-
-
-PatternsOption = Annotated[
-    Path | None, typer.Option("--patterns", help="Folder of pattern files to use instead of the bundled ones.")
-]
-MaxBytesOption = Annotated[
-    int,
-    typer.Option(
-        "--max-bytes",
-        min=1,
-        help="Notes larger than this, as bytes read or as text extracted (docx, PDF, HL7), are reported, not coded.",
-    ),
-]
-TextColumnOption = Annotated[str, typer.Option("--text-column", help="A table's column of note text.")]
-IdColumnOption = Annotated[str, typer.Option("--id-column", help="A table's column of note ids.")]
-TimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--timeout-per-note",
-        min=0,
-        help="Seconds a note may take to code; a note over it is reported and the others are coded. 0: no limit.",
-    ),
-]
-VerboseOption = Annotated[
-    bool,
-    typer.Option(
-        "--verbose",
-        help="Name each file skipped, and put internal errors' own messages (which may quote a note) in results.",
-    ),
-]
 
 
 def _print_version(value: bool) -> None:
@@ -124,15 +91,43 @@ def _check_folder(folder: Path, option: str) -> None:
 
 
 def _coder(
-    patterns: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, verbose: bool = False, timeout: float | None = None
+    patterns: Path | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    verbose: bool = False,
+    timeout: float | None = None,
+    claims=None,
 ):
+    from vertcode.claims.validation import ClaimTableError
     from vertcode.patterns import PatternError
     from vertcode.run.coder import Coder
 
     try:
-        return Coder(patterns, max_bytes=max_bytes, verbose=verbose, timeout=timeout or None)
-    except PatternError as exc:
+        return Coder(patterns, max_bytes=max_bytes, verbose=verbose, timeout=timeout or None, claims=claims)
+    except (PatternError, ClaimTableError) as exc:
         _fail(f"invalid patterns: {exc}")
+
+
+def _claim_options(dos: str | None, payer: str | None, state: str | None, setting: str | None, charges: Path | None):
+    """The claim options as given, checked before any note is coded."""
+    import datetime
+
+    from vertcode.claims.charges import ChargesError, read_charges
+    from vertcode.claims.claim import ClaimOptions
+
+    if dos is not None:
+        try:
+            dos = datetime.date.fromisoformat(dos).isoformat()
+        except ValueError:
+            _fail(f"--dos {dos}: not a date; write it YYYY-MM-DD")
+    if state is not None and not (len(state.strip()) == 2 and state.strip().isalpha()):
+        _fail(f"--state {state}: give the two-letter postal code of the state (TX, OH, ...)")
+    lines = {}
+    if charges is not None:
+        try:
+            lines = read_charges(charges)
+        except ChargesError as exc:
+            _fail(str(exc))
+    return ClaimOptions(dos=dos, payer=payer, state=state and state.strip().upper(), setting=setting, charges=lines)
 
 
 @app.command()
@@ -143,12 +138,17 @@ def code(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    dos: DosOption = None,
+    payer: PayerOption = None,
+    state: StateOption = None,
+    setting: SettingOption = None,
+    charges: ChargesOption = None,
 ) -> None:
-    """Code one or more notes and print the codes, units, evidence and flags."""
+    """Code one or more notes and print the codes, units, evidence, flags and the claim."""
     from vertcode.write import fhir, records, table
 
     sources = [NoteSource("-", None) if n == "-" else NoteSource(n, Path(n)) for n in notes]
-    coder = _coder(patterns, max_bytes, verbose, timeout)
+    coder = _coder(patterns, max_bytes, verbose, timeout, _claim_options(dos, payer, state, setting, charges))
     results = list(coder.code_sources(sources))
     writer = {
         Format.table: table.write_table,
@@ -198,6 +198,11 @@ def batch(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     verbose: VerboseOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    dos: DosOption = None,
+    payer: PayerOption = None,
+    state: StateOption = None,
+    setting: SettingOption = None,
+    charges: ChargesOption = None,
 ) -> None:
     """Code every note of a folder or a table into a JSON lines, CSV or FHIR file, with progress and a summary.
 
@@ -214,6 +219,7 @@ def batch(
     from vertcode.write import fhir, records
 
     _check_output(out)
+    claims = _claim_options(dos, payer, state, setting, charges)
     if html_dir is not None:
         _check_folder(html_dir, "--html-dir")
     skipped: list[tuple[Path, str]] = []
@@ -236,7 +242,7 @@ def batch(
             summary = run_batch(
                 sources,
                 out,
-                lambda: _coder(patterns, max_bytes, verbose, timeout),
+                lambda: _coder(patterns, max_bytes, verbose, timeout, claims),
                 jobs=jobs or default_jobs(),
                 resume=resume,
                 page_dir=html_dir,
