@@ -16,7 +16,7 @@ from pathlib import Path
 from vertcode import patterns as pattern_files
 from vertcode.claims.claim import ClaimOptions, build_claim
 from vertcode.coding import code_note
-from vertcode.model import Flag, NoteResult
+from vertcode.model import Extraction, Flag, NoteResult
 from vertcode.read.files import read_notes
 from vertcode.read.text import DEFAULT_MAX_BYTES, Note, NoteError, NoteSource
 from vertcode.run.timing import NoteTimeout, time_limit
@@ -63,10 +63,13 @@ class Coder:
         self.timeout = timeout
 
     def _build(self):
+        from vertcode.nlp.gate import Gate
         from vertcode.nlp.pipeline import build
 
         nlp = build(loaded=self._patterns)
         self._string_limit = len(nlp.vocab.strings) + STRING_BUDGET
+        #: Made before the pipeline codes a note (see Gate).
+        self.gate = Gate(nlp)
         return nlp
 
     def code_text(self, text: str, name: str = "-") -> NoteResult:
@@ -108,7 +111,9 @@ class Coder:
         fresh_pipeline = False
         try:
             with time_limit(self.timeout):
-                extraction = self.nlp(note.text)._.extraction
+                # A note the rulers can find nothing of ours in is not read: its extraction is
+                # the empty one the pipeline would give it (vertcode.nlp.gate).
+                extraction = self.nlp(note.text)._.extraction if self.gate.passes(note.text) else Extraction()
                 result.findings = extraction.findings
                 result.codes, result.flags = code_note(extraction, self.descriptions)
                 result.claim, payer_flags = build_claim(
