@@ -154,3 +154,44 @@ def test_review_page_shows_diagnoses_and_queries(result):
     page = render_note(queried, asked)
     assert '<span class="kind">fracture-etiology</span>' in page
     assert "The note documents a vertebral fracture at T12 without its cause" in page
+
+
+@pytest.mark.parametrize(
+    "line, iso",
+    [
+        ("Date of service: 03/14/2026", "2026-03-14"),
+        ("Procedure date: 19/03/2026", "2026-03-19"),
+        ("DOS: 2026-11-04", "2026-11-04"),
+        ("Date: 14 March 2026", "2026-03-14"),
+        ("Date of procedure: March 14, 2026", "2026-03-14"),
+        ("Date: 13/13/2026", None),
+        ("born 03/14/1950", None),
+    ],
+)
+def test_the_date_of_service_a_note_labels(line, iso):
+    from vertcode.nlp.claim_reader import stated_date_of_service
+
+    assert stated_date_of_service(line + "\n") == iso
+
+
+def test_every_requires_word_list_covers_every_match_in_the_differential_notes():
+    """A row's regex runs only in notes holding one of its `requires` words: on the corpus and
+    its perturbations (look-alike letters, no-break spaces, case changes) every match holds one."""
+    import re
+    import sys
+    from pathlib import Path
+
+    from vertcode.nlp.claim_reader import _FOLD
+    from vertcode.patterns import load_claim_reading
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from differential_notes import notes
+
+    data = load_claim_reading()
+    rows = [row for key in ("causes", "fracture", "checklist", "red_flags") for row in data[key]]
+    compiled = [(re.compile(row["regex"], re.I), row["requires"]) for row in rows]
+    for name, text in notes():
+        for regex, words in compiled:
+            for match in regex.finditer(text):
+                folded = match.group(0).translate(_FOLD).lower()
+                assert any(w in folded for w in words), (name, regex.pattern[:40], match.group(0))

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from vertcode.nlp.claim_reader import stated_date_of_service
 from vertcode.workbench import exports, stats, store
 from vertcode.workbench.intake import import_results, read_results
 from vertcode.workbench.schema import database_url, open_database
@@ -130,9 +131,9 @@ def test_gold_export_round_trips_through_vertcode_eval(decided, tmp_path):
 
 
 def test_date_of_service_is_read_from_a_labelled_line():
-    assert exports.date_of_service("Date of service: 03/14/2024\n") == "2024-03-14"
-    assert exports.date_of_service("Procedure date: 19/03/2024") == "2024-03-19"
-    assert exports.date_of_service("DOS: 2024-11-04") == "2024-11-04"
-    assert exports.date_of_service("Date: 14 March 2024") == "2024-03-14"
-    assert exports.date_of_service("Date: 13/13/2024") is None
-    assert exports.date_of_service("born 03/14/1950") is None
+    assert stated_date_of_service("Date of service: 03/14/2024\n") == "2024-03-14"
+    assert stated_date_of_service("Procedure date: 19/03/2024") == "2024-03-19"
+    assert stated_date_of_service("DOS: 2024-11-04") == "2024-11-04"
+    assert stated_date_of_service("Date: 14 March 2024") == "2024-03-14"
+    assert stated_date_of_service("Date: 13/13/2024") is None
+    assert stated_date_of_service("born 03/14/1950") is None

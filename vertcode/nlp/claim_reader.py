@@ -5,9 +5,11 @@ and a coverage checklist are plain Python in vertcode.claims, which never sees s
 """
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -22,6 +24,7 @@ from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_byte
 from vertcode.nlp.sections import SectionIndex
 from vertcode.nlp.sentences import at_line_start, field_label_end, is_heading_line
 from vertcode.nlp.tokenizer import note_text
+from vertcode.patterns import load_claim_reading
 
 REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "vertcode_findings")
 
@@ -29,6 +32,9 @@ REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "
 #: fracture, tumour seeding"), complications what did not happen, the plan what may.
 _NOT_DIAGNOSIS = frozenset({"other", "plan", "family-history"})
 _LINE_END = re.compile(r"\n")
+#: The letters Python's case-insensitive matching equates with ASCII ones ("oſteoporotic" is
+#: "osteoporotic" to a regex with re.I): folded so a `requires` word is found wherever the regex is.
+_FOLD = str.maketrans({"ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"})
 _MONTHS = {
     name: i
     for i, names in enumerate(
@@ -53,13 +59,24 @@ _MONTHS = {
 
 
 @dataclass(frozen=True)
+class _Row:
+    """A row of reading.json: a note without any of its `requires` words (lower case) holds no
+    match of its regex, so the regex is not run (case-insensitive alternations scan slowly)."""
+
+    kind: str
+    regex: re.Pattern
+    companion: re.Pattern | None
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Rules:
     """reading.json compiled: each list a tuple of (kind, regex, optional companion regex)."""
 
-    causes: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]
-    fracture: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]
-    checklist: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]
-    red_flags: tuple[tuple[str, re.Pattern, re.Pattern | None], ...]
+    causes: tuple[_Row, ...]
+    fracture: tuple[_Row, ...]
+    checklist: tuple[_Row, ...]
+    red_flags: tuple[_Row, ...]
     negated: re.Pattern
     uncertain: re.Pattern
     uncertain_after: re.Pattern
@@ -75,10 +92,15 @@ class _Rules:
 
     @classmethod
     def compile(cls, data: dict) -> "_Rules":
-        def rows(key: str) -> tuple[tuple[str, re.Pattern, re.Pattern | None], ...]:
+        def rows(key: str) -> tuple[_Row, ...]:
             name = "element" if key == "checklist" else "id"
             return tuple(
-                (row[name], re.compile(row["regex"], re.I), re.compile(row["with"], re.I) if "with" in row else None)
+                _Row(
+                    row[name],
+                    re.compile(row["regex"], re.I),
+                    re.compile(row["with"], re.I) if "with" in row else None,
+                    tuple(row["requires"]),
+                )
                 for row in data[key]
             )
 
@@ -152,55 +174,124 @@ class ClaimReader:
 def read_claim_text(doc: Doc, rules: _Rules) -> ClaimText:
     text = note_text(doc)
     out = ClaimText()
-    index = SectionIndex(doc)
-    levels_of = _sentence_levels(doc)
-    ended: int | None = None  # where a field ended the excluded section holding it
-    for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
-        if start == end or text[start:end].isspace():
-            continue
-        section = _section_category(index.of(sent.start), doc, text, start)
-        if section in _NOT_DIAGNOSIS and sent.start > index.of(sent.start).title_start and _starts_field(sent):
-            # "Anesthesia: MAC" then "Preop dx: L1 osteoporotic fracture": a field the section
-            # rules do not know ends the one before it, as it does for the procedure's reading.
-            ended = sent.start
-        if ended is not None and index.of(sent.start) is index.of(ended):
-            section = None
-        else:
-            ended = None
-        levels = levels_of.get(sent.start, ())
-        sentence = text[start:end]
-        if section not in _NOT_DIAGNOSIS and not _risk_sentence(sentence):
-            out.causes += _mentions(rules, rules.causes, sentence, start, levels, section, "CAUSE")
-            out.fractures += _mentions(rules, rules.fracture, sentence, start, levels, section, "FRACTURE")
-        if section != "other" or not _risk_sentence(sentence):
-            out.elements += _mentions(rules, rules.checklist, sentence, start, levels, section, "ELEMENT")
-        if not _risk_sentence(sentence):
-            out.red_flags += _mentions(rules, rules.red_flags, sentence, start, levels, section, "RED_FLAG")
-        if not rules.after_procedure.search(sentence):
-            out.pain_scores += _pain_scores(rules, sentence, start)
-        for match in rules.hospitalized.finditer(sentence):
-            if _certainty(rules, sentence, match.start(), match.end()) == "certain":
-                out.hospitalized.append(_evidence(match, start, "HOSPITALIZED"))
+    sentences = _Sentences(doc, text)
+    # Each regular expression scans the note once, its matches given to the sentences holding
+    # them: scanning sentence by sentence was most of the claim's time (issue 14).
+    for group, rows, label, allowed in (
+        ("causes", rules.causes, "CAUSE", sentences.diagnostic),
+        ("fractures", rules.fracture, "FRACTURE", sentences.diagnostic),
+        ("elements", rules.checklist, "ELEMENT", sentences.checked),
+        ("red_flags", rules.red_flags, "RED_FLAG", sentences.not_risk),
+    ):
+        setattr(out, group, _mentions(rules, rows, sentences, allowed, label))
+    after = {k for k, _ in sentences.matches(rules.after_procedure)}
+    for k, match in sentences.matches(rules.pain_score):
+        if k not in after:
+            out.pain_scores += _pain_score(match, label="PAIN_SCORE")
+    for k, match in sentences.matches(rules.hospitalized):
+        sentence, offset = sentences.text_of(k), sentences.starts[k]
+        if _certainty(rules, sentence, match.start() - offset, match.end() - offset) == "certain":
+            out.hospitalized.append(Evidence(match.start(), match.end(), match.group(0), "HOSPITALIZED"))
     out.date_of_service = date_of_service(text, rules)
     return out
 
 
-def _mentions(rules: _Rules, rows, sentence: str, offset: int, levels, section, label: str) -> list[Mention]:
-    """Each row's matches in the sentence, a span claimed by an earlier row kept from later ones
-    ("steroid-induced osteoporosis" is not also "osteoporosis")."""
-    found: list[Mention] = []
-    taken: list[tuple[int, int]] = []
-    for kind, regex, companion in rows:
-        if companion is not None and not companion.search(sentence):
-            continue
-        for match in regex.finditer(sentence):
-            a, b = match.span()
-            if a == b or any(a < y and x < b for x, y in taken):
+class _Sentences:
+    """The note's sentences with what the claim reads of each: its section's category, its levels,
+    whether it lists a consent's risks; and each regular expression's matches, by sentence."""
+
+    def __init__(self, doc: Doc, text: str):
+        self.text = text
+        self.lower = text.translate(_FOLD).lower()
+        index = SectionIndex(doc)
+        levels_of = _sentence_levels(doc)
+        categories: dict[int, tuple[str | None, int]] = {}
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.sections: list[str | None] = []
+        self.levels: list[tuple[str, ...]] = []
+        ended: int | None = None  # where a field ended the excluded section holding it
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            if start == end or text[start:end].isspace():
                 continue
-            taken.append((a, b))
-            certainty = _certainty(rules, sentence, a, b)
-            found.append(Mention(kind, _evidence(match, offset, label), tuple(levels), certainty, section, offset))
+            holder = index.of(sent.start)
+            if holder.title_start not in categories:
+                categories[holder.title_start] = _section_category(holder, doc, text)
+            category, scope_end = categories[holder.title_start]
+            section = None if scope_end <= start else category
+            if section in _NOT_DIAGNOSIS and sent.start > holder.title_start and _starts_field(sent):
+                # "Anesthesia: MAC" then "Preop dx: L1 osteoporotic fracture": a field the section
+                # rules do not know ends the one before it, as it does for the procedure's reading.
+                ended = sent.start
+            if ended is not None and holder is index.of(ended):
+                section = None
+            else:
+                ended = None
+            self.starts.append(start)
+            self.ends.append(end)
+            self.sections.append(section)
+            self.levels.append(levels_of.get(sent.start, ()))
+        risky = [_risk_sentence(text[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
+        self.not_risk = [not r for r in risky]
+        self.diagnostic = [s not in _NOT_DIAGNOSIS and not r for s, r in zip(self.sections, risky, strict=True)]
+        self.checked = [s != "other" or not r for s, r in zip(self.sections, risky, strict=True)]
+
+    def text_of(self, k: int) -> str:
+        return self.text[self.starts[k] : self.ends[k]]
+
+    def matches(self, regex: re.Pattern) -> list[tuple[int, re.Match]]:
+        """(sentence, match) of every match inside one sentence, in order, as scanning each
+        sentence alone finds them: a match running over a sentence's end has those sentences
+        scanned on their own."""
+        found: list[tuple[int, re.Match]] = []
+        rescan: set[int] = set()
+        for match in regex.finditer(self.text):
+            a, b = match.span()
+            k = bisect_right(self.starts, a) - 1
+            if k < 0 or a >= self.ends[k]:
+                continue  # between sentences (white space)
+            if b > self.ends[k] or (a == b and a == self.ends[k]):
+                rescan.update(range(k, bisect_right(self.starts, b)))
+                continue
+            found.append((k, match))
+        if rescan:
+            found = [(k, m) for k, m in found if k not in rescan]
+            for k in sorted(rescan):
+                if k < len(self.starts):
+                    found += [(k, m) for m in regex.finditer(self.text, self.starts[k], self.ends[k])]
+            found.sort(key=lambda item: (item[0], item[1].start()))
+        return found
+
+
+def _mentions(rules: _Rules, rows, sentences: _Sentences, allowed: list[bool], label: str) -> list[Mention]:
+    """Each row's matches in the allowed sentences, a span claimed by an earlier row kept from
+    later ones ("steroid-induced osteoporosis" is not also "osteoporosis"), in the note's order."""
+    found: list[Mention] = []
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for row in rows:
+        if not any(word in sentences.lower for word in row.requires):
+            continue
+        kind, companion = row.kind, row.companion
+        companions: dict[int, bool] = {}
+        for k, match in sentences.matches(row.regex):
+            if not allowed[k]:
+                continue
+            if companion is not None:
+                if k not in companions:
+                    companions[k] = companion.search(sentences.text_of(k)) is not None
+                if not companions[k]:
+                    continue
+            a, b = match.span()
+            claimed = taken.setdefault(k, [])
+            if a == b or any(a < y and x < b for x, y in claimed):
+                continue
+            claimed.append((a, b))
+            offset = sentences.starts[k]
+            sentence = sentences.text_of(k)
+            certainty = _certainty(rules, sentence, a - offset, b - offset)
+            evidence = Evidence(a, b, match.group(0), label)
+            found.append(Mention(kind, evidence, sentences.levels[k], certainty, sentences.sections[k], offset))
     found.sort(key=lambda m: m.evidence.start)
     return found
 
@@ -235,14 +326,11 @@ def _risk_sentence(sentence: str) -> bool:
     return "risk" in lowered or "consent" in lowered or "complication" in lowered
 
 
-def _pain_scores(rules: _Rules, sentence: str, offset: int) -> list[tuple[int, Evidence]]:
-    scores = []
-    for match in rules.pain_score.finditer(sentence):
-        value = match.group(1) or match.group(2)
-        if value is None or int(value) > 10:
-            continue
-        scores.append((int(value), _evidence(match, offset, "PAIN_SCORE")))
-    return scores
+def _pain_score(match: re.Match, *, label: str) -> list[tuple[int, Evidence]]:
+    value = match.group(1) or match.group(2)
+    if value is None or int(value) > 10:
+        return []
+    return [(int(value), Evidence(match.start(), match.end(), match.group(0), label))]
 
 
 def date_of_service(text: str, rules: _Rules) -> tuple[str, Evidence] | None:
@@ -258,6 +346,18 @@ def date_of_service(text: str, rules: _Rules) -> tuple[str, Evidence] | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _rules_of(directory: str | Path | None) -> _Rules:
+    return _Rules.compile(load_claim_reading(directory))
+
+
+def stated_date_of_service(text: str, patterns_dir: str | Path | None = None) -> str | None:
+    """The date of service a note labels, as YYYY-MM-DD (None when it labels none that is a
+    date): what a claim's `dos` is when the user gives none."""
+    found = date_of_service(text, _rules_of(patterns_dir))
+    return found[0] if found else None
+
+
 def _calendar_date(groups: tuple) -> date | None:
     iso_y, iso_m, iso_d, us_m, us_d, us_y, eu_d, eu_mon, eu_y, mon, mon_d, mon_y = groups
     try:
@@ -265,20 +365,17 @@ def _calendar_date(groups: tuple) -> date | None:
             return date(int(iso_y), int(iso_m), int(iso_d))
         if us_m:
             year = int(us_y) + (2000 if len(us_y) == 2 else 0)
-            return date(year, int(us_m), int(us_d))
+            month, day = (int(us_m), int(us_d)) if int(us_m) <= 12 else (int(us_d), int(us_m))  # 19/03: day first
+            return date(year, month, day)
         if eu_d:
-            month = _MONTHS.get(eu_mon.lower())
-            return date(int(eu_y), month, int(eu_d)) if month else None
+            named = _MONTHS.get(eu_mon.lower())
+            return date(int(eu_y), named, int(eu_d)) if named else None
         if mon:
-            month = _MONTHS.get(mon.lower())
-            return date(int(mon_y), month, int(mon_d)) if month else None
+            named = _MONTHS.get(mon.lower())
+            return date(int(mon_y), named, int(mon_d)) if named else None
     except ValueError:  # 02/30/2026: written like a date, no such day
         return None
     return None
-
-
-def _evidence(match: re.Match, offset: int, label: str) -> Evidence:
-    return Evidence(offset + match.start(), offset + match.end(), match.group(0), label)
 
 
 def _sentence_levels(doc: Doc) -> dict[int, tuple[str, ...]]:
@@ -299,14 +396,14 @@ def _sentence_levels(doc: Doc) -> dict[int, tuple[str, ...]]:
     return {start: tuple(names) for start, names in out.items()}
 
 
-def _section_category(section, doc: Doc, text: str, at: int) -> str | None:
-    """The category (patterns/sections.json) of the medspaCy section holding offset `at`; a
-    postoperative diagnosis is "diagnosis-post", a family history "family-history", since both
-    read differently. A field that ends at its line or paragraph ("Anesthesia: MAC") no longer
-    holds what follows it ("Preop dx: ..."): None there, as before the first title."""
+def _section_category(section, doc: Doc, text: str) -> tuple[str | None, int]:
+    """(category, where it ends) of a medspaCy section: the category of patterns/sections.json,
+    a postoperative diagnosis "diagnosis-post", a family history "family-history", since both
+    read differently; a field that ends at its line or paragraph ("Anesthesia: MAC") holds nothing
+    from its end on ("Preop dx: ..."), which is read as before the first title."""
     rule = getattr(section, "rule", None)
     if rule is None:
-        return None
+        return None, len(text) + 1
     metadata = rule.metadata
     title = " ".join(doc[section.title_start : section.title_end].text.lower().split())
     if "headings" in metadata:
@@ -315,11 +412,11 @@ def _section_category(section, doc: Doc, text: str, at: int) -> str | None:
     body = doc[section.body_start].idx if section.body_start < len(doc) else len(text)
     # A one-line field ("Anesthesia: general endotracheal") ends at its line here, full stop or not.
     ends = {"line": _LINE_END, "paragraph": FIELD_END["paragraph"]}.get(scope)
-    if ends is not None and ends.search(text, body, at):
-        return None
+    found = ends.search(text, body) if ends is not None else None
+    scope_end = found.end() if found is not None else len(text) + 1
     category = metadata.get("category", rule.category)
     if category == "diagnosis" and title.startswith("post"):
-        return "diagnosis-post"
+        return "diagnosis-post", scope_end
     if category == "history" and "family" in title:
-        return "family-history"
-    return category
+        return "family-history", scope_end
+    return category, scope_end

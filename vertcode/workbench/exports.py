@@ -15,13 +15,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
 from vertcode.model import CodeLine, Evidence, NoteResult
+from vertcode.nlp.claim_reader import stated_date_of_service
 from vertcode.workbench.checks import known_codes
 from vertcode.workbench.store import BILLED, NoteView, load_notes
 from vertcode.write.fhir import write_fhir_bundle
@@ -42,7 +43,7 @@ def write_csv(views: list[NoteView], stream: TextIO) -> None:
     writer = csv.writer(stream)
     writer.writerow(CSV_COLUMNS)
     for view in views:
-        when = date_of_service(view.text or "")
+        when = stated_date_of_service(view.text or "")
         for line in billed(view):
             row = [view.path, view.source_id, when or "", line.code, line.units, ";".join(line.modifiers)]
             row += [" ".join(line.levels), line.status, line.decided_by or ""]
@@ -78,7 +79,7 @@ def write_hl7(views: list[NoteView], stream: TextIO) -> None:
     per billed line."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
     for number, view in enumerate(views, 1):
-        when = (date_of_service(view.text or "") or "").replace("-", "") or stamp[:8]
+        when = (stated_date_of_service(view.text or "") or "").replace("-", "") or stamp[:8]
         control = f"VC{stamp}{number:05d}"
         segments = [
             f"MSH|^~\\&|VERTCODE|WORKBENCH|BILLING||{stamp}||DFT^P03^DFT_P03|{control}|P|2.5",
@@ -130,34 +131,3 @@ def _file_name(view: NoteView) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]", "_", Path(view.path).stem)[:80]
     source = re.sub(r"[^A-Za-z0-9._-]", "_", view.source_id)[:40]
     return f"{stem}{'-' + source if source else ''}-{view.id}.txt"
-
-
-_MONTHS = {
-    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
-}
-_LABEL = r"(?:date\s+of\s+(?:service|procedure|surgery|operation)|procedure\s+date|service\s+date|DOS|date)"
-_DATE = re.compile(
-    rf"(?im)^[ \t]*{_LABEL}[ \t]*:[ \t]*"
-    r"(?:(?P<iso>\d{4}-\d{2}-\d{2})|(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
-    r"|(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<y2>\d{4}))"
-)
-
-
-def date_of_service(text: str) -> str | None:
-    """The date of service a note states under a label ("Date of service: 03/14/2024"), as
-    YYYY-MM-DD; None when it states none or one that is not a date. A slashed date is read as
-    month/day unless its first number cannot be a month."""
-    for match in _DATE.finditer(text):
-        try:
-            if match["iso"]:
-                return date.fromisoformat(match["iso"]).isoformat()
-            if match["y"]:
-                a, b = int(match["a"]), int(match["b"])
-                month, day = (a, b) if a <= 12 else (b, a)
-                return date(int(match["y"]), month, day).isoformat()
-            named = _MONTHS.get(match["mon"].lower())
-            if named:
-                return date(int(match["y2"]), named, int(match["d"])).isoformat()
-        except ValueError:
-            continue
-    return None
