@@ -65,8 +65,8 @@ def test_bad_claim_options_are_clear_errors_before_any_coding(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("note,code,units\nseed-04.txt,22513,x\n")
     for args, message in (
-        (("--dos", "2026-13-01"), "vertcode: --dos 2026-13-01: not a date; write it YYYY-MM-DD"),
-        (("--state", "Texas"), "vertcode: --state Texas: give the two-letter postal code of the state (TX, OH, ...)"),
+        (("--dos", "2026-13-01"), "vertcode: --dos '2026-13-01' is not a date; write it YYYY-MM-DD"),
+        (("--state", "Texas"), "vertcode: --state 'Texas' is not the two-letter postal code of a state (TX, OH, ...)"),
         (("--charges", str(bad)), f"vertcode: {bad}:2: units 'x' is not a positive whole number"),
     ):
         result = runner.invoke(app, ["code", SEED4, *args])
@@ -99,3 +99,23 @@ def test_batch_takes_the_claim_options(tmp_path):
     (data,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert "prior-auth-required" in [f["kind"] for f in data["flags"]]
     assert data["claim"]["dos"] == "2026-02-02"
+
+
+def test_a_table_gives_payer_state_and_date_row_by_row(tmp_path):
+    import csv
+
+    text = (NOTES / "seed-04.txt").read_text()
+    table = tmp_path / "notes.csv"
+    with table.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "payer", "state", "dos"])
+        writer.writerow(["a", text, "medicare", "tx", "2026-03-01"])
+        writer.writerow(["b", text, "medicare", "CA", "2026-03-01"])
+        writer.writerow(["c", text, "medicare", "TX", "March 1st"])
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["batch", str(table), "--out", str(out), "-j", "1"])
+    a, b, c = (json.loads(line) for line in out.read_text().splitlines())
+    assert "prior-auth-required" in [f["kind"] for f in a["flags"]] and a["claim"]["dos"] == "2026-03-01"
+    assert "prior-auth-required" not in [f["kind"] for f in b["flags"]]
+    assert c["errors"] == ["column dos: 'March 1st' is not a date; write it YYYY-MM-DD"]
+    assert result.exit_code == 1, result.output

@@ -169,7 +169,7 @@ def test_review_page_shows_diagnoses_and_queries(result):
     ],
 )
 def test_the_date_of_service_a_note_labels(line, iso):
-    from vertcode.nlp.claim_reader import stated_date_of_service
+    from vertcode.nlp.dates import stated_date_of_service
 
     assert stated_date_of_service(line + "\n") == iso
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from vertcode.nlp.claim_reader import stated_date_of_service
+from vertcode.nlp.dates import stated_date_of_service
 from vertcode.workbench import exports, stats, store
 from vertcode.workbench.intake import import_results, read_results
 from vertcode.workbench.schema import database_url, open_database

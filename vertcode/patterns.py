@@ -178,17 +178,9 @@ def load_claim_reading(directory: str | Path | None = None) -> dict:
             if not isinstance(row, dict):
                 raise PatternError(f"{where}: expected an object")
             _require(where, row, {name, "regex", "with", "requires"}, {name, "regex", "requires"})
-            if not (
-                isinstance(row["requires"], list)
-                and row["requires"]
-                and all(
-                    isinstance(w, str) and w and w == w.lower() and not w.isspace() and " " not in w
-                    for w in row["requires"]
-                )
-            ):
-                raise PatternError(
-                    f'{where}: "requires" must list lower-case words without spaces, one of which every match contains'
-                )
+            words = row["requires"] if isinstance(row["requires"], list) else [None]
+            if not words or not all(isinstance(w, str) and w and w == w.lower() and " " not in w for w in words):
+                raise PatternError(f'{where}: "requires" must list lower-case words, no spaces, one in every match')
             _check_regex(where, f"(?i:{row['regex']})")
             if "with" in row:
                 _check_regex(f"{where} with", f"(?i:{row['with']})")

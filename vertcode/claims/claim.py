@@ -27,6 +27,18 @@ class ClaimOptions:
     charges: Mapping[str, Sequence[ChargeLine]] = field(default_factory=dict)
 
 
+def claim_value_problem(option: str, value: str) -> str | None:
+    """What is wrong with a date of service or a state as given (None: nothing), in words."""
+    if option == "dos":
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return f"{value!r} is not a date; write it YYYY-MM-DD"
+    if option == "state" and not (len(value.strip()) == 2 and value.strip().isalpha()):
+        return f"{value!r} is not the two-letter postal code of a state (TX, OH, ...)"
+    return None
+
+
 def build_claim(
     codes: Sequence[CodeLine],
     findings: Sequence[Finding],

@@ -109,18 +109,13 @@ def _coder(
 
 def _claim_options(dos: str | None, payer: str | None, state: str | None, setting: str | None, charges: Path | None):
     """The claim options as given, checked before any note is coded."""
-    import datetime
-
     from vertcode.claims.charges import ChargesError, read_charges
-    from vertcode.claims.claim import ClaimOptions
+    from vertcode.claims.claim import ClaimOptions, claim_value_problem
 
-    if dos is not None:
-        try:
-            dos = datetime.date.fromisoformat(dos).isoformat()
-        except ValueError:
-            _fail(f"--dos {dos}: not a date; write it YYYY-MM-DD")
-    if state is not None and not (len(state.strip()) == 2 and state.strip().isalpha()):
-        _fail(f"--state {state}: give the two-letter postal code of the state (TX, OH, ...)")
+    for option, value in (("dos", dos), ("state", state)):
+        problem = None if value is None else claim_value_problem(option, value)
+        if problem:
+            _fail(f"--{option} {problem}")
     lines = {}
     if charges is not None:
         try:

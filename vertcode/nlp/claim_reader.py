@@ -8,8 +8,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -18,13 +16,13 @@ from spacy.tokens import Doc, Span
 from vertcode import levels as level_names
 from vertcode.claim_model import ClaimText, Mention
 from vertcode.model import Evidence
+from vertcode.nlp.dates import DateRules, date_of_service
 from vertcode.nlp.errors import require_before
 from vertcode.nlp.reading.layout import FIELD_END
 from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 from vertcode.nlp.sections import SectionIndex
 from vertcode.nlp.sentences import at_line_start, field_label_end, is_heading_line
 from vertcode.nlp.tokenizer import note_text
-from vertcode.patterns import load_claim_reading
 
 REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "vertcode_findings")
 
@@ -35,27 +33,6 @@ _LINE_END = re.compile(r"\n")
 #: The letters Python's case-insensitive matching equates with ASCII ones ("oſteoporotic" is
 #: "osteoporotic" to a regex with re.I): folded so a `requires` word is found wherever the regex is.
 _FOLD = str.maketrans({"ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"})
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        1,
-    )
-    for name in names
-}
 
 
 @dataclass(frozen=True)
@@ -87,8 +64,7 @@ class _Rules:
     pain_score: re.Pattern
     hospitalized: re.Pattern
     after_procedure: re.Pattern
-    dos: re.Pattern
-    date: re.Pattern
+    dates: DateRules
 
     @classmethod
     def compile(cls, data: dict) -> "_Rules":
@@ -105,7 +81,6 @@ class _Rules:
             )
 
         certainty = data["certainty"]
-        dos = data["date_of_service"]
         return cls(
             causes=rows("causes"),
             fracture=rows("fracture"),
@@ -121,8 +96,7 @@ class _Rules:
             pain_score=re.compile(data["pain_score"], re.I),
             hospitalized=re.compile(data["hospitalized"], re.I),
             after_procedure=re.compile(data["after_procedure"], re.I),
-            dos=re.compile(rf"(?im)^[ \t]*{dos['label']}[ \t]*[:#-]?[ \t]*(?:{dos['date']})"),
-            date=re.compile(dos["date"], re.I),
+            dates=DateRules.compile(data["date_of_service"]),
         )
 
 
@@ -192,7 +166,7 @@ def read_claim_text(doc: Doc, rules: _Rules) -> ClaimText:
         sentence, offset = sentences.text_of(k), sentences.starts[k]
         if _certainty(rules, sentence, match.start() - offset, match.end() - offset) == "certain":
             out.hospitalized.append(Evidence(match.start(), match.end(), match.group(0), "HOSPITALIZED"))
-    out.date_of_service = date_of_service(text, rules)
+    out.date_of_service = date_of_service(text, rules.dates)
     return out
 
 
@@ -331,51 +305,6 @@ def _pain_score(match: re.Match, *, label: str) -> list[tuple[int, Evidence]]:
     if value is None or int(value) > 10:
         return []
     return [(int(value), Evidence(match.start(), match.end(), match.group(0), label))]
-
-
-def date_of_service(text: str, rules: _Rules) -> tuple[str, Evidence] | None:
-    """The first labelled date ("Date of service: 03/14/2026", "DOS 14 Mar 2026") that is a
-    real calendar date, as ISO; None when the note labels none."""
-    for match in rules.dos.finditer(text):
-        found = rules.date.search(text, match.start(), match.end())
-        if found is None:
-            continue
-        day = _calendar_date(found.groups())
-        if day is not None:
-            return day.isoformat(), Evidence(found.start(), found.end(), found.group(0), "DATE_OF_SERVICE")
-    return None
-
-
-@lru_cache(maxsize=4)
-def _rules_of(directory: str | Path | None) -> _Rules:
-    return _Rules.compile(load_claim_reading(directory))
-
-
-def stated_date_of_service(text: str, patterns_dir: str | Path | None = None) -> str | None:
-    """The date of service a note labels, as YYYY-MM-DD (None when it labels none that is a
-    date): what a claim's `dos` is when the user gives none."""
-    found = date_of_service(text, _rules_of(patterns_dir))
-    return found[0] if found else None
-
-
-def _calendar_date(groups: tuple) -> date | None:
-    iso_y, iso_m, iso_d, us_m, us_d, us_y, eu_d, eu_mon, eu_y, mon, mon_d, mon_y = groups
-    try:
-        if iso_y:
-            return date(int(iso_y), int(iso_m), int(iso_d))
-        if us_m:
-            year = int(us_y) + (2000 if len(us_y) == 2 else 0)
-            month, day = (int(us_m), int(us_d)) if int(us_m) <= 12 else (int(us_d), int(us_m))  # 19/03: day first
-            return date(year, month, day)
-        if eu_d:
-            named = _MONTHS.get(eu_mon.lower())
-            return date(int(eu_y), named, int(eu_d)) if named else None
-        if mon:
-            named = _MONTHS.get(mon.lower())
-            return date(int(mon_y), named, int(mon_d)) if named else None
-    except ValueError:  # 02/30/2026: written like a date, no such day
-        return None
-    return None
 
 
 def _sentence_levels(doc: Doc) -> dict[int, tuple[str, ...]]:

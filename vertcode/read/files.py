@@ -33,7 +33,7 @@ def read_notes(source: NoteSource, max_bytes: int = DEFAULT_MAX_BYTES) -> list[N
             raise NoteError(source.name, "no text in this row")
         data = source.text.encode("utf-8")
         _check_size(len(data), source.name, max_bytes)
-        return [Note(source.name, source.text, hashlib.sha256(data).hexdigest(), "text", source.id)]
+        return [Note(source.name, source.text, hashlib.sha256(data).hexdigest(), "text", source.id, source.claim)]
     data = _read_bytes(source, max_bytes)
     sha256 = hashlib.sha256(data).hexdigest()
     try:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vertcode.read.text import NoteSource
+from vertcode.read.text import CLAIM_COLUMNS, NoteSource
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 
@@ -72,7 +72,8 @@ def _source(path: Path, number: int, row: dict | str, id_column: str, text_colum
             problem = f"{column} is not valid Unicode (a byte that is not UTF-8, or a lone surrogate)"
             return NoteSource(f"{path}:{number}", row=number, problem=problem)
     name = str(note_id) if note_id is not None else f"{path}:{number}"
-    return NoteSource(name, text=text if isinstance(text, str) else None, row=number, id=note_id)
+    claim = tuple((c, str(row[c]).strip()) for c in CLAIM_COLUMNS if row.get(c) not in (None, ""))
+    return NoteSource(name, text=text if isinstance(text, str) else None, row=number, id=note_id, claim=claim)
 
 
 def _csv_rows(path: Path, id_column: str, text_column: str):
@@ -125,7 +126,8 @@ def _parquet_rows(path: Path, id_column: str, text_column: str):
     for group in range(table.num_row_groups):
         left = table.metadata.row_group(group).num_rows
         try:
-            for batch in table.iter_batches(columns=[id_column, text_column], batch_size=1024, row_groups=[group]):
+            columns = [id_column, text_column, *(c for c in CLAIM_COLUMNS if c in table.schema_arrow.names)]
+            for batch in table.iter_batches(columns=columns, batch_size=1024, row_groups=[group]):
                 rows = batch.to_pylist()
                 left -= len(rows)
                 yield from rows

@@ -13,6 +13,9 @@ from pathlib import Path
 
 #: Notes larger than this are reported, not processed (an exported log is not an operative note).
 DEFAULT_MAX_BYTES = 1_000_000
+#: The columns of a table of notes that give, row by row, the claim's date of service, payer,
+#: state and setting (as --dos, --payer, --state, --setting do for every note).
+CLAIM_COLUMNS = ("dos", "payer", "state", "setting")
 
 
 class NoteError(Exception):
@@ -39,6 +42,8 @@ class NoteSource:
     row: int | None = None
     id: object = None
     problem: str | None = None
+    #: What a table's row says of the claim, from its columns named in CLAIM_COLUMNS.
+    claim: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # The name is written to UTF-8 outputs and pages; the path keeps the bytes to open.
@@ -90,3 +95,4 @@ class Note:
     sha256: str
     extractor: str = "text"
     id: object = None
+    claim: tuple[tuple[str, str], ...] = ()

@@ -11,10 +11,12 @@ import hashlib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from vertcode import patterns as pattern_files
-from vertcode.claims.claim import ClaimOptions, build_claim
+from vertcode.claims.claim import ClaimOptions, build_claim, claim_value_problem
 from vertcode.coding import code_note
 from vertcode.model import Extraction, Flag, NoteResult
 from vertcode.read.files import read_notes
@@ -94,6 +96,18 @@ class Coder:
         """The result of a note that could not be read or coded: `reason` is its error."""
         return NoteResult(note=source.name, errors=[reason], id=source.id, producer=self.producer)
 
+    def _options_of(self, note: Note, result: NoteResult) -> ClaimOptions:
+        """The claim options with what the note's table row says over them; a value the row
+        cannot mean is reported in the result's errors, and the option given for all is kept."""
+        given: dict[str, Any] = {}
+        for column, value in note.claim:
+            problem = claim_value_problem(column, value)
+            if problem:
+                result.errors.append(f"column {column}: {problem}")
+            else:
+                given[column] = value.upper() if column == "state" else value
+        return replace(self.claims, **given) if given else self.claims
+
     def _charges_key(self, note: Note) -> str:
         """The key the user's charge lines use for this note: its id, its name, or its file name."""
         for key in (None if note.id is None else str(note.id), note.name, Path(note.name).name):
@@ -120,7 +134,7 @@ class Coder:
                     result.codes,
                     extraction.findings,
                     extraction.claim_text,
-                    options=self.claims,
+                    options=self._options_of(note, result),
                     note=self._charges_key(note),
                     patterns_dir=self.patterns_dir,
                 )

@@ -22,7 +22,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from vertcode.model import CodeLine, Evidence, NoteResult
-from vertcode.nlp.claim_reader import stated_date_of_service
+from vertcode.nlp.dates import stated_date_of_service
 from vertcode.workbench.checks import known_codes
 from vertcode.workbench.store import BILLED, NoteView, load_notes
 from vertcode.write.fhir import write_fhir_bundle
