@@ -201,3 +201,24 @@ def test_a_puncture_site_compressed_is_no_fracture(coder):
         "The puncture site was compressed with gauze for 3 min.\n"
     )
     assert codes(claim_of(coder, text)) == ["C79.51"]
+
+
+def test_claim_tables_with_a_mistake_name_the_file_and_the_entry(tmp_path):
+    import json
+    import shutil
+
+    from vertcode.claims import icd10
+    from vertcode.patterns import PatternError, default_dir, load_claim_reading
+
+    shutil.copytree(default_dir(), tmp_path / "patterns")
+    reading = tmp_path / "patterns" / "claims" / "reading.json"
+    data = json.loads(reading.read_text())
+    data["causes"][1]["requires"] = ["Osteoporo"]
+    reading.write_text(json.dumps(data))
+    with pytest.raises(PatternError, match=r"reading.json: causes\[1\]: \"requires\" must list lower-case words"):
+        load_claim_reading(tmp_path / "patterns")
+    table = tmp_path / "patterns" / "claims" / "icd10.jsonl"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([*lines, lines[1]]) + "\n")
+    with pytest.raises(PatternError, match=rf"icd10.jsonl:{len(lines) + 1}: M80.08XA is listed twice"):
+        icd10.load(tmp_path / "patterns")

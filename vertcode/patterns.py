@@ -227,7 +227,7 @@ def _read_json(path: Path):
         raise PatternError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
 
 
-def _read_jsonl(path: Path):
+def read_jsonl(path: Path):
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -265,7 +265,7 @@ def _check_regex(where: str, regex) -> None:
 
 
 def _load_terms(path: Path):
-    for number, row in _read_jsonl(path):
+    for number, row in read_jsonl(path):
         where = f"{path}:{number}"
         _require(
             where,
@@ -297,7 +297,7 @@ def _load_terms(path: Path):
 
 
 def _load_levels(path: Path):
-    for number, row in _read_jsonl(path):
+    for number, row in read_jsonl(path):
         where = f"{path}:{number}"
         _require(where, row, {"label", "id", "regex", "requires"}, {"label", "id", "regex"})
         if row["label"] not in LEVEL_LABELS:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from vertcode.patterns import PatternError, default_dir
+from vertcode.patterns import PatternError, default_dir, read_jsonl
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,8 @@ class Icd10Code:
 def load(directory: str | Path | None = None) -> dict[str, Icd10Code]:
     """{code: Icd10Code}; a malformed row raises PatternError naming the file and line."""
     path = Path(directory or default_dir()) / "claims" / "icd10.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PatternError(f"{path}: cannot read the ICD-10-CM table ({exc.strerror or exc})") from None
     table: dict[str, Icd10Code] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PatternError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+    for number, row in read_jsonl(path):
         if number == 1 and "source" in row:
             continue  # the header: sources and the code set's dates
         if not isinstance(row.get("code"), str) or not isinstance(row.get("description"), str):

@@ -290,37 +290,18 @@ def format_report(report: Report) -> str:
             f"cement evidence: {report.cement_cited}/{report.cement_levels} coded levels cite the cement put there"
             + (f" (missed: {', '.join(report.cement_missed)})" if report.cement_missed else "")
         )
-    lines.append("")
-    lines.append(f"{'code':<8}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}")
-    for code, counts in sorted(report.per_code.items()):
-        s = _scores(counts)
-        lines.append(f"{code:<8}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}")
+    lines += ["", *_table("code", 8, report.per_code)]
     if report.flag_counts:
-        lines += ["", f"{'flag':<32}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
-        for kind, counts in sorted(report.flag_counts.items()):
-            s = _scores(counts)
-            lines.append(
-                f"{kind:<32}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
-            )
+        lines += ["", *_table("flag", 32, report.flag_counts)]
     if report.dx_notes:
         lines += [
             "",
             f"diagnoses: {report.dx_exact}/{report.dx_notes} notes exact (codes and queries), "
             f"{report.dx_silent} wrong with no query raised",
-            f"{'diagnosis or query':<28}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}",
+            *_table("diagnosis or query", 28, report.dx_codes),
         ]
-        for code, counts in sorted(report.dx_codes.items()):
-            s = _scores(counts)
-            lines.append(
-                f"{code:<28}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
-            )
     if report.checklist:
-        lines += ["", f"{'checklist element (found)':<40}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
-        for element, counts in sorted(report.checklist.items()):
-            s = _scores(counts)
-            lines.append(
-                f"{element:<40}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
-            )
+        lines += ["", *_table("checklist element (found)", 40, report.checklist)]
     if report.dx_differences:
         lines += ["", "notes whose diagnoses differ:"] + [f"  {d}" for d in report.dx_differences]
     if report.differences:
@@ -335,6 +316,17 @@ def format_report(report: Report) -> str:
                 line += f"  [error: {'; '.join(d.errors)}]"
             lines.append(line)
     return "\n".join(lines)
+
+
+def _table(title: str, width: int, counts: dict[str, dict[str, int]]) -> list[str]:
+    """A precision and recall table, a row per name."""
+    rows = [f"{title:<{width}}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
+    for name, c in sorted(counts.items()):
+        s = _scores(c)
+        rows.append(
+            f"{name:<{width}}{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{_pct(s['precision']):>11}{_pct(s['recall']):>8}"
+        )
+    return rows
 
 
 def _pct(value: float | None) -> str:
