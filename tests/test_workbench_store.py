@@ -206,3 +206,25 @@ def test_opening_runs_the_migrations_once_and_leaves_the_schema_at_head(engine):
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
     assert {"notes", "versions", "lines", "decisions"} <= set(sa.inspect(again).get_table_names())
     again.dispose()
+
+
+@pytest.mark.parametrize("kind", database_urls())
+def test_two_workbenches_opening_an_empty_database_at_once_both_open_it(kind, tmp_path):
+    """Two coders start the workbench on a new team database at the same moment: one migrates,
+    the other waits and finds the schema there (PostgreSQL: an advisory lock; SQLite: its lock)."""
+    import subprocess
+    import sys
+
+    url = database_url(fresh_database(kind, tmp_path), tmp_path)
+    script = "import sys; from vertcode.workbench.schema import open_database; open_database(sys.argv[1]).dispose()"
+    for _ in range(4):
+        if kind == "sqlite":
+            (tmp_path / "review.db").unlink(missing_ok=True)
+        else:
+            fresh_database(kind, tmp_path)
+        starts = [
+            subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True) for _ in range(2)
+        ]
+        for start in starts:
+            _, err = start.communicate(timeout=120)
+            assert start.returncode == 0, err

@@ -13,6 +13,8 @@ same tables serve SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -120,7 +122,7 @@ def open_database(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         migrate(engine)
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise DatabaseError(f"{_safe(url)}: cannot open ({_first_line(exc)})") from None
     return engine
@@ -149,6 +151,34 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    with engine.begin() as connection:
+    with _file_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two coders starting the workbench on an empty team database at once: the second
+            # waits for the first's migration (released at commit), then finds it done.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file, a lock beside it held while migrating (its own transactions begin only
+    at the first write, after both starts have read that there is no schema yet)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    try:
+        lock = open(f"{database}.migrating", "a")  # noqa: SIM115 - held across the yield
+    except OSError:  # no such folder, no permission: opening the database says so
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+#: The PostgreSQL advisory lock the migrations hold (any number no other tool on the database uses).
+_MIGRATION_LOCK = 0x76657274
