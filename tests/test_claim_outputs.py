@@ -181,7 +181,7 @@ def test_every_requires_word_list_covers_every_match_in_the_differential_notes()
     import sys
     from pathlib import Path
 
-    from vertcode.nlp.claim_reader import _FOLD
+    from vertcode.levels import LOOKALIKES
     from vertcode.patterns import load_claim_reading
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -193,5 +193,5 @@ def test_every_requires_word_list_covers_every_match_in_the_differential_notes()
     for name, text in notes():
         for regex, words in compiled:
             for match in regex.finditer(text):
-                folded = match.group(0).translate(_FOLD).lower()
+                folded = match.group(0).translate(LOOKALIKES).lower()
                 assert any(w in folded for w in words), (name, regex.pattern[:40], match.group(0))

@@ -47,6 +47,12 @@ from vertcode.levels import LevelError, expand, parse, region_of
         ("thoracic 12", ["T12"]),
         ("T. nine", ["T9"]),
         ("L for", ["L4"]),
+        # Look-alike letters a case-insensitive regex takes for ASCII ones (OCR, pasted text).
+        ("fırst thoracıc vertebra", ["T1"]),
+        ("the ſecond lumbar vertebra", ["L2"]),
+        ("TWELFTH THORACİC", ["T12"]),
+        ("tee ſix", ["T6"]),
+        ("ſacrum", ["sacrum"]),
     ],
 )
 def test_parse_every_written_form(text, levels):

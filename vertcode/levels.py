@@ -69,6 +69,12 @@ _THORACIC = re.compile(r"\b(?:th|d)(?=[ \t]?-?\d)", re.I)
 _DOTTED = re.compile(r"(?<=[CTLS])\.", re.I)
 
 
+#: The letters Python's case-insensitive matching equates with ASCII ones ("ſ" with "s", "ı" and
+#: "İ" with "i", the Kelvin sign with "k"): a regex with re.I matches "fırst" where "first" is
+#: written, so what it matched is folded before it is looked up in a table of ASCII words.
+LOOKALIKES = str.maketrans({"ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"})
+
+
 def _plain(text: str) -> str:
     text = _SPOKEN.sub(lambda m: _SPOKEN_LETTERS[(m[1] or m[2]).lower()], text)
     text = _NUMBER.sub(lambda m: str(_NUMBER_WORDS[m[1].lower()]), text)
@@ -117,7 +123,7 @@ def parse(text: str) -> list[str]:
     >>> parse("Th11/12"), parse("tee twelve"), parse("L. 2")
     (['T11', 'T12'], ['T12'], ['L2'])
     """
-    text = " ".join(_plain(text).split()).strip("()[]")
+    text = " ".join(_plain(text.translate(LOOKALIKES)).split()).strip("()[]")
     match = _SINGLE.match(text)
     if match:
         return [canonical(match[1], int(match[2]))]

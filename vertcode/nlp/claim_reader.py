@@ -30,9 +30,6 @@ REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "
 #: fracture, tumour seeding"), complications what did not happen, the plan what may.
 _NOT_DIAGNOSIS = frozenset({"other", "plan", "family-history"})
 _LINE_END = re.compile(r"\n")
-#: The letters Python's case-insensitive matching equates with ASCII ones ("oſteoporotic" is
-#: "osteoporotic" to a regex with re.I): folded so a `requires` word is found wherever the regex is.
-_FOLD = str.maketrans({"ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"})
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,8 @@ class _Sentences:
 
     def __init__(self, doc: Doc, text: str):
         self.text = text
-        self.lower = text.translate(_FOLD).lower()
+        # Folded, so a `requires` word is found wherever a regex with re.I matches ("oſteoporotic").
+        self.lower = text.translate(level_names.LOOKALIKES).lower()
         index = SectionIndex(doc)
         levels_of = _sentence_levels(doc)
         categories: dict[int, tuple[str | None, int]] = {}
