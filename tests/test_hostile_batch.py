@@ -272,10 +272,10 @@ def test_a_killed_worker_does_not_hang_the_batch_and_loses_no_note(tmp_path):
 class _KillingCoder(Coder):
     """Dies, as under the out-of-memory killer, on the note that says so."""
 
-    def code_note(self, note):
-        if "KILL THIS WORKER" in note.text:
+    def code_notes(self, notes):
+        if any("KILL THIS WORKER" in note.text for note in notes):
             os.kill(os.getpid(), signal.SIGKILL)
-        return super().code_note(note)
+        return super().code_notes(notes)
 
 
 def test_a_note_that_kills_its_worker_is_that_notes_error(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from vertcode.cli import app
 from vertcode.model import Evidence
 from vertcode.nlp.reading.bodies import BodyNotes
-from vertcode.read.text import NoteSource
+from vertcode.read.text import Note, NoteSource
 from vertcode.write.pages import render_note
 
 from conftest import NOTES, codes, kinds
@@ -158,3 +158,18 @@ def test_batch_reports_a_note_over_its_timeout_per_note_and_codes_the_rest(tmp_p
     assert done.exit_code == 1
     assert "a-big.txt: took longer than the 0.05 s limit per note (--timeout-per-note)" in done.output
     assert '"22510"' in out.read_text(encoding="utf-8").splitlines()[1]
+
+
+def test_a_note_timing_out_among_others_read_with_it_leaves_them_coded_as_alone(coder, monkeypatch):
+    # The pipeline reads a group of notes component by component: the note past its limit stops
+    # the group, and the notes before and after it are coded afresh, as each would be alone.
+    small = [
+        Note("a.txt", "Vertebroplasty at T7 with 3 mL PMMA.", "a"),
+        Note("c.txt", "Balloon kyphoplasty at L1: bone tamp inflated, 4 mL PMMA.", "c"),
+    ]
+    alone = [coder.code_note(note) for note in small]
+    monkeypatch.setattr(coder, "timeout", 0.05)
+    first, big, last = coder.code_notes([small[0], Note("b.txt", _plain(400_000), "b"), small[1]])
+    assert big.errors == ["took longer than the 0.05 s limit per note (--timeout-per-note)"]
+    assert [r.to_dict() for r in (first, last)] == [r.to_dict() for r in alone]
+    assert codes(first) == {"22510": 1} and codes(last) == {"22514": 1}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from vertcode.cli import app
-from vertcode.read.text import NoteError, decode
+from vertcode.read.text import Note, NoteError, decode
 
 from conftest import NOTES, VERTCODE
 
@@ -167,3 +167,24 @@ def test_a_killed_batch_resumes_with_nothing_lost_or_doubled(tmp_path):
     assert not part.exists()
     assert out.read_bytes() == fresh.read_bytes()
     assert "240 notes" in done.stderr
+
+
+def test_notes_read_together_get_what_each_gets_alone_and_keep_their_own_failure(coder, monkeypatch):
+    # Coder.code_notes runs the pipeline component by component over a group of notes: the
+    # results are those of coding each alone, and a component failing on one note fails only it.
+    texts = [path.read_text(encoding="utf-8") for path in sorted(NOTES.glob("*.txt"))[:40]]
+    notes = [Note(f"n{i}", text, str(i)) for i, text in enumerate(texts)]
+    alone = [coder.code_note(note).to_dict() for note in notes]
+    assert [r.to_dict() for r in coder.code_notes(notes)] == alone
+    findings = coder.nlp.get_pipe("vertcode_findings")
+    read = type(findings).__call__
+
+    def fails_on_the_fifth(self, doc):
+        if doc.text == texts[4]:
+            raise RuntimeError("broken")
+        return read(self, doc)
+
+    monkeypatch.setattr(type(findings), "__call__", fails_on_the_fifth)
+    together = [r.to_dict() for r in coder.code_notes(notes)]
+    assert together[4]["errors"] == ["internal error while coding: RuntimeError (run with --verbose for the detail)"]
+    assert together[4]["codes"] == [] and together[:4] + together[5:] == alone[:4] + alone[5:]

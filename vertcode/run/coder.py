@@ -9,7 +9,8 @@ import ctypes
 import gc
 import hashlib
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,9 @@ from vertcode.version import __version__
 #: new pipeline (half a second) every few thousand notes keeps memory flat. Results do not depend
 #: on what the vocabulary has seen: batches give the same bytes whatever the number of processes.
 STRING_BUDGET = 50_000
+
+#: Notes the pipeline reads together, component by component (see `Coder.code_notes`).
+PIPE_NOTES = 32
 
 
 class Coder:
@@ -86,11 +90,21 @@ class Coder:
 
     def read_and_code(self, source: NoteSource) -> list[tuple[Note | None, NoteResult]]:
         """Each note of a source as read (None when it cannot be) with its result."""
-        try:
-            notes = read_notes(source, self.max_bytes)
-        except NoteError as exc:
-            return [(None, self.not_coded(source, exc.reason))]
-        return [(note, self.code_note(note)) for note in notes]
+        return self.read_and_code_all([source])[0]
+
+    def read_and_code_all(self, sources: Iterable[NoteSource]) -> list[list[tuple[Note | None, NoteResult]]]:
+        """`read_and_code` of each source, the notes of all of them coded together (`code_notes`)."""
+        read: list[list[Note] | NoteResult] = []
+        for source in sources:
+            try:
+                read.append(read_notes(source, self.max_bytes))
+            except NoteError as exc:
+                read.append(self.not_coded(source, exc.reason))
+        results = iter(self.code_notes([note for notes in read if isinstance(notes, list) for note in notes]))
+        return [
+            [(None, notes)] if isinstance(notes, NoteResult) else [(note, next(results)) for note in notes]
+            for notes in read
+        ]
 
     def not_coded(self, source: NoteSource, reason: str) -> NoteResult:
         """The result of a note that could not be read or coded: `reason` is its error."""
@@ -116,43 +130,124 @@ class Coder:
         return note.name
 
     def code_note(self, note: Note) -> NoteResult:
-        result = NoteResult(
-            note=note.name, sha256=note.sha256, id=note.id, extractor=note.extractor, producer=self.producer
-        )
-        if not note.text.strip():
-            result.flags.append(Flag("empty-note", "The note is empty: nothing to code."))
-            return result
-        fresh_pipeline = False
-        try:
-            with time_limit(self.timeout):
-                # A note the rulers can find nothing of ours in is not read: its extraction is
-                # the empty one the pipeline would give it (vertcode.nlp.gate).
-                extraction = self.nlp(note.text)._.extraction if self.gate.passes(note.text) else Extraction()
-                result.findings = extraction.findings
-                result.codes, result.flags = code_note(extraction, self.descriptions)
-                result.claim, payer_flags = build_claim(
-                    result.codes,
-                    extraction.findings,
-                    extraction.claim_text,
-                    options=self._options_of(note, result),
-                    note=self._charges_key(note),
-                    patterns_dir=self.patterns_dir,
-                )
-                result.flags += payer_flags
-        except NoteTimeout:
-            result.codes, result.findings, result.flags, result.claim = [], [], [], None
-            result.errors.append(f"took longer than the {self.timeout:g} s limit per note (--timeout-per-note)")
-            fresh_pipeline = True  # stopped anywhere: no component's state is trusted after it
-        except Exception as exc:  # one note's failure must never stop a batch
-            result.codes, result.findings, result.flags, result.claim = [], [], [], None
-            detail = f": {exc}" if self.verbose else " (run with --verbose for the detail)"
-            result.errors.append(f"internal error while coding: {type(exc).__name__}{detail}")
-        if fresh_pipeline or len(self.nlp.vocab.strings) > self._string_limit:
+        return self.code_notes([note])[0]
+
+    def code_notes(self, notes: Sequence[Note]) -> list[NoteResult]:
+        """The notes' results, in order, each note's failure or timeout its own.
+
+        The pipeline runs over up to `PIPE_NOTES` notes at a time component by component, as
+        spaCy's `nlp.pipe` does: each component's code and data stay in the processor's caches
+        (1.2x over note by note). The results are those of coding each note alone.
+        """
+        results: list[NoteResult] = []
+        for first in range(0, len(notes), PIPE_NOTES):
+            results += self._code_group(notes[first : first + PIPE_NOTES])
+        return results
+
+    def _code_group(self, notes: Sequence[Note]) -> list[NoteResult]:
+        results = [
+            NoteResult(note=n.name, sha256=n.sha256, id=n.id, extractor=n.extractor, producer=self.producer)
+            for n in notes
+        ]
+        steps = _Steps(self.timeout, self.verbose)
+        extractions: dict[int, Extraction] = {}
+        reading: dict[int, Any] = {}  # a note's text, then its Doc, while the pipeline reads it
+        for k, note in enumerate(notes):
+            if steps.timed_out:
+                break
+            if not note.text.strip():
+                results[k].flags.append(Flag("empty-note", "The note is empty: nothing to code."))
+                steps.done.add(k)
+                continue
+            passes = steps.run(k, results[k], self.gate.passes, note.text)
+            if passes is True:
+                reading[k] = note.text
+            elif passes is False:
+                # The rulers can find nothing of ours in it: its extraction is the empty one the
+                # pipeline would give it (vertcode.nlp.gate).
+                extractions[k] = Extraction()
+        for component in [self.nlp.make_doc, *(proc for _, proc in self.nlp.pipeline)]:
+            for k, given in list(reading.items()):
+                if steps.timed_out:
+                    break
+                reading[k] = steps.run(k, results[k], component, given)
+                if reading[k] is FAILED:
+                    del reading[k]
+        if not steps.timed_out:
+            extractions.update((k, doc._.extraction) for k, doc in reading.items())
+        for k in sorted(extractions):
+            if steps.timed_out:
+                break
+            steps.run(k, results[k], self._finish, notes[k], extractions[k], results[k])
+            steps.done.add(k)
+        if steps.timed_out or len(self.nlp.vocab.strings) > self._string_limit:
             del self.nlp  # freed, with all it learned, before the new one is built
             gc.collect()
             _give_back_free_memory()
             self.nlp = self._build()
-        return result
+        if steps.timed_out:
+            # Stopped anywhere, no component's state is trusted: the notes of the group not yet
+            # done are coded again, one at a time, by the pipeline built afresh.
+            for k in sorted(set(range(len(notes))) - steps.done):
+                results[k] = self._code_group([notes[k]])[0]
+        return results
+
+    def _finish(self, note: Note, extraction: Extraction, result: NoteResult) -> None:
+        """The codes and the claim from the note's extraction, into its result."""
+        result.findings = extraction.findings
+        result.codes, result.flags = code_note(extraction, self.descriptions)
+        result.claim, payer_flags = build_claim(
+            result.codes,
+            extraction.findings,
+            extraction.claim_text,
+            options=self._options_of(note, result),
+            note=self._charges_key(note),
+            patterns_dir=self.patterns_dir,
+        )
+        result.flags += payer_flags
+
+
+#: What `_Steps.run` gives for a step that failed.
+FAILED = object()
+
+
+class _Steps:
+    """Runs each step of coding a note inside the note's time limit (the time its earlier steps
+    took counts against it) and turns its failure into the note's error."""
+
+    def __init__(self, timeout: float | None, verbose: bool):
+        self.timeout = timeout
+        self.verbose = verbose
+        self.spent: dict[int, float] = {}
+        self.timed_out = False
+        #: Notes whose result is final: finished, or failed with their error.
+        self.done: set[int] = set()
+
+    def run(self, k: int, result: NoteResult, step: Callable[..., Any], *given: Any) -> Any:
+        """`step(*given)` for note `k`, or `FAILED` (and `result` then holds only the error)."""
+        left = None if self.timeout is None else self.timeout - self.spent.get(k, 0.0)
+        start = time.perf_counter()
+        try:
+            if left is not None and left <= 0:
+                raise NoteTimeout
+            with time_limit(left):
+                return step(*given)
+        except NoteTimeout:
+            self.timed_out = True
+            _clear(result)
+            result.errors.append(f"took longer than the {self.timeout:g} s limit per note (--timeout-per-note)")
+        except Exception as exc:  # one note's failure must never stop a batch
+            _clear(result)
+            detail = f": {exc}" if self.verbose else " (run with --verbose for the detail)"
+            result.errors.append(f"internal error while coding: {type(exc).__name__}{detail}")
+        finally:
+            self.spent[k] = self.spent.get(k, 0.0) + time.perf_counter() - start
+        self.done.add(k)
+        return FAILED
+
+
+def _clear(result: NoteResult) -> None:
+    result.codes, result.findings, result.flags, result.claim = [], [], [], None
 
 
 def _give_back_free_memory() -> None:

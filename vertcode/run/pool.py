@@ -175,9 +175,9 @@ def _code_chunk(chunk: Iterable[NoteSource]) -> list[list[Coded]]:
     worker = _worker
     assert worker is not None, "code_all sets up the worker before any chunk is coded"
     coded = []
-    for source in chunk:
+    for results in worker.coder.read_and_code_all(chunk):
         group = []
-        for note, result in worker.coder.read_and_code(source):
+        for note, result in results:
             if worker.page_dir is not None and note is not None:
                 page = worker.page_dir / page_name(note.name)
                 try:
