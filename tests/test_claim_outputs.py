@@ -174,14 +174,17 @@ def test_the_date_of_service_a_note_labels(line, iso):
     assert stated_date_of_service(line + "\n") == iso
 
 
-def test_every_requires_word_list_covers_every_match_in_the_differential_notes():
-    """A row's regex runs only in notes holding one of its `requires` words: on the corpus and
-    its perturbations (look-alike letters, no-break spaces, case changes) every match holds one."""
+def test_every_claim_regex_matches_lower_case_where_it_matches_the_note_and_holds_a_requires_word():
+    """The claim reader matches each regex lower-cased, without re.I, on the note's folded lower
+    case (claim_reader.lowered): on the corpus and its perturbations (look-alike letters, no-break
+    spaces, case changes) it finds exactly the spans the regex finds with re.I on the note. A row's
+    regex runs only in notes holding one of its `requires` words: every match holds one."""
     import re
     import sys
     from pathlib import Path
 
     from vertcode.levels import LOOKALIKES
+    from vertcode.nlp.claim_reader import lowered
     from vertcode.patterns import load_claim_reading
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -189,9 +192,34 @@ def test_every_requires_word_list_covers_every_match_in_the_differential_notes()
 
     data = load_claim_reading()
     rows = [row for key in ("causes", "fracture", "checklist", "red_flags") for row in data[key]]
-    compiled = [(re.compile(row["regex"], re.I), row["requires"]) for row in rows]
+    patterns = [row[k] for row in rows for k in ("regex", "with") if k in row]
+    patterns += [data[k] for k in ("pain_score", "hospitalized", "after_procedure")]
+    patterns += [data["certainty"][k] for k in data["certainty"] if k != "max_words"]
+    pairs = [(re.compile(p, re.I), lowered(p)) for p in patterns]
+    requires = [(re.compile(row["regex"], re.I), row["requires"]) for row in rows]
     for name, text in notes():
-        for regex, words in compiled:
+        lower = text.translate(LOOKALIKES).lower()
+        for regex, words in requires:
             for match in regex.finditer(text):
                 folded = match.group(0).translate(LOOKALIKES).lower()
                 assert any(w in folded for w in words), (name, regex.pattern[:40], match.group(0))
+        if re.match(r"\d{5}-", name) and "lookalikes" not in name and "case" not in name:
+            continue  # the corpus and the perturbations of letters are where case matters
+        for original, fast in pairs:
+            spans = [m.span() for m in original.finditer(text)]
+            assert [m.span() for m in fast.finditer(lower)] == spans, (name, original.pattern[:40])
+
+
+def test_a_claim_regex_that_could_not_be_matched_on_lower_case_is_refused(tmp_path):
+    import json
+    import shutil
+
+    from vertcode.patterns import PatternError, default_dir, load_claim_reading
+
+    shutil.copytree(default_dir(), tmp_path / "patterns")
+    path = tmp_path / "patterns" / "claims" / "reading.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["causes"][0]["regex"] = r"\bosteopor\x4fsis\b"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PatternError, match=r"causes\[0\]: write the regex in ASCII, without"):
+        load_claim_reading(tmp_path / "patterns")

@@ -160,7 +160,9 @@ CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "
 @lru_cache(maxsize=4)
 def load_claim_reading(directory: str | Path | None = None) -> dict:
     """claims/reading.json, validated: every regular expression compiles (case-insensitively,
-    as they are matched), every query has its words."""
+    as they are matched) and is written in ASCII without escapes naming a character by its code,
+    as matching it on lower-cased text needs (vertcode.nlp.claim_reader.lowered); every query
+    has its words."""
     path = Path(directory or default_dir()) / "claims" / "reading.json"
     data = _read_json(path)
     if not isinstance(data, dict):
@@ -181,15 +183,15 @@ def load_claim_reading(directory: str | Path | None = None) -> dict:
             words = row["requires"] if isinstance(row["requires"], list) else [None]
             if not words or not all(isinstance(w, str) and w and w == w.lower() and " " not in w for w in words):
                 raise PatternError(f'{where}: "requires" must list lower-case words, no spaces, one in every match')
-            _check_regex(where, f"(?i:{row['regex']})")
+            _check_claim_regex(where, row["regex"])
             if "with" in row:
-                _check_regex(f"{where} with", f"(?i:{row['with']})")
+                _check_claim_regex(f"{where} with", row["with"])
     for key in CLAIM_READING_REGEXES:
-        _check_regex(f"{path}: {key}", f"(?i:{data[key]})")
+        _check_claim_regex(f"{path}: {key}", data[key])
     certainty = data["certainty"]
     _require(f"{path}: certainty", certainty, {*CLAIM_CERTAINTY, "max_words"}, {*CLAIM_CERTAINTY, "max_words"})
     for key in CLAIM_CERTAINTY:
-        _check_regex(f"{path}: certainty.{key}", f"(?i:{certainty[key]})")
+        _check_claim_regex(f"{path}: certainty.{key}", certainty[key])
     if not isinstance(certainty["max_words"], int) or certainty["max_words"] < 1:
         raise PatternError(f"{path}: certainty.max_words must be a positive integer")
     dos = data["date_of_service"]
@@ -251,6 +253,14 @@ def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> No
     missing = required - set(row)
     if missing:
         raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _check_claim_regex(where: str, regex) -> None:
+    _check_regex(where, f"(?i:{regex})" if isinstance(regex, str) and regex else regex)
+    if not regex.isascii() or re.search(r"\\[xuUN]", regex):
+        raise PatternError(
+            f"{where}: write the regex in ASCII, without \\x, \\u or \\N escapes (it is matched on lower case)"
+        )
 
 
 def _check_regex(where: str, regex) -> None:
