@@ -56,3 +56,22 @@ def test_an_attempt_stopped_before_its_sedation_is_not_queried_for_it(coder):
     result = coder.code_text(text, "stopped.txt")
     assert result.code_units() == {}
     assert [f.kind for f in result.flags] == ["aborted-level"]
+
+
+def test_a_vertebroplasty_referred_as_possible_and_to_be_reconsidered_is_not_done(coder):
+    text = (
+        "PROCEDURE: Fluoroscopic-guided percutaneous bone biopsy, T5 vertebral body\n"
+        "CLINICAL: infiltrative lesion replacing the T5 vertebral body; vertebral body height preserved, "
+        "no fracture.  Referred for biopsy with possible vertebroplasty.\n"
+        "DECISION: vertebroplasty will be reconsidered after pathology.  Biopsy only.\n"
+        "SEDATION: Moderate sedation administered by the radiologist; independent trained observer RN T. Hale "
+        "present and monitoring throughout.  Intraservice time: 16 minutes.\n"
+        "TECHNIQUE: An 11-gauge Jamshidi needle was advanced transpedicularly into the T5 vertebral body.  "
+        "Three cores were obtained.\n"
+        "IMPRESSION: T5 vertebral body biopsy, specimens sent.  Pathology pending.\n"
+    )
+    result = coder.code_text(text, "biopsy.txt")
+    assert result.code_units() == {"20225": 1, "99152": 1}
+    assert [f.kind for f in result.flags] == ["biopsy-other-level"]
+    assert result.claim is not None and result.claim.diagnoses == []
+    assert [q.kind for q in result.claim.queries] == ["pathology-pending"]
