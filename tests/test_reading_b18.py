@@ -118,3 +118,31 @@ def test_a_level_of_the_title_the_description_never_names_is_not_treated(coder):
     result = coder.code_text(text, "title.txt")
     assert result.code_units() == {"22514": 1, "22515": 1}
     assert [f.kind for f in result.flags] == ["header-body-mismatch"]
+
+
+@pytest.mark.parametrize(
+    "named", ["Pregnancy-associated osteoporosis", "pregnancy and lactation-associated osteoporosis"]
+)
+def test_pregnancy_associated_osteoporosis_is_other_osteoporosis(coder, named):
+    text = (
+        f"Diagnosis: {named} with acute compression fractures of T8 and T9.\n"
+        "Technique: T9: left transpedicular 13G needle; 3.0 mL PMMA injected.\n"
+        "T8: right parapedicular 13G needle; 2.0 mL PMMA injected.\n"
+    )
+    result = coder.code_text(text, "pregnancy.txt")
+    assert result.code_units() == {"22510": 1, "22512": 1}
+    assert result.claim is not None and [d.code for d in result.claim.diagnoses] == ["M80.88XA"]
+
+
+def test_a_lesion_at_high_risk_of_collapse_is_the_neoplasm_alone(coder):
+    text = (
+        "Procedure: percutaneous C2 vertebroplasty.\n"
+        "Indication: 72-year-old man with multiple myeloma, active disease, with a painful lytic lesion of the "
+        "C2 vertebral body judged at high risk of collapse.  No fracture line is identified on CT.\n"
+        "Technique: An 11G trocar needle was advanced into the C2 body and 2.2 mL of PMMA was injected into C2.  "
+        "Needle removed; manual compression.\n"
+    )
+    result = coder.code_text(text, "lesion.txt")
+    assert result.code_units() == {"22510": 1}
+    assert result.claim is not None and [d.code for d in result.claim.diagnoses] == ["C90.00"]
+    assert result.claim.queries == []

@@ -294,8 +294,11 @@ def _starts_field(sent: Span) -> bool:
 
 def _risk_sentence(sentence: str) -> bool:
     """A consent's list of risks names infection and fracture as what might happen."""
-    lowered = sentence.lower()
+    lowered = _AT_RISK.sub(" ", sentence.lower())  # "a lesion at high risk of collapse" is no consent
     return "risk" in lowered or "consent" in lowered or "complication" in lowered
+
+
+_AT_RISK = re.compile(r"\b(?:at|of)\s+(?:(?:high|increased|higher|significant|considerable)\s+)?risk\s+(?:of|for)\b")
 
 
 def _pain_score(match: re.Match, *, label: str) -> list[tuple[int, Evidence]]:
