@@ -146,3 +146,41 @@ def test_a_lesion_at_high_risk_of_collapse_is_the_neoplasm_alone(coder):
     assert result.code_units() == {"22510": 1}
     assert result.claim is not None and [d.code for d in result.claim.diagnoses] == ["C90.00"]
     assert result.claim.queries == []
+
+
+def test_versed_and_fentanyl_under_a_sedation_field_are_sedation_without_its_time(coder):
+    text = (
+        "IR WORKSHEET -- SACROPLASTY\n"
+        "Indication: osteoporotic sacral insufficiency fx; MRI sacral ala edema, pain 8/10\n"
+        "Sedation: versed 1 mg + fentanyl 50 mcg IV, RN at bedside\n"
+        "Needle: 11G Jamshidi into right sacral ala, tip confirmed on CT\n"
+        "Cement: PMMA 4.5 mL injected slowly under live fluoro\n"
+    )
+    result = coder.code_text(text, "worksheet.txt")
+    assert result.code_units() == {"0200T": 1}
+    assert [f.kind for f in result.flags] == ["sedation-time-missing"]
+
+
+def test_sedation_by_the_anaesthetist_is_theirs_and_a_clinical_paragraph_treats_no_level(coder):
+    text = (
+        "Procedure: Percutaneous vertebroplasty T8 and T9\n\n"
+        "Clinical: acute osteoporotic compression fractures of T8 and T9; her pain localises to the T8-T11 "
+        "region, concordant with the MRI.\n\n"
+        "Anaesthesia: Sedation administered by the anaesthetist (propofol infusion).\n\n"
+        "Technique: Prone.  Biplane fluoroscopy.  Levels treated from caudal to cranial.\n"
+        "- T9: right parapedicular 13G needle; 2.5 mL PMMA injected.\n"
+        "- T8: right parapedicular 13G needle; 2.0 mL PMMA injected.\n"
+    )
+    result = coder.code_text(text, "anaesthetist.txt")
+    assert result.code_units() == {"22510": 1, "22512": 1}
+    assert result.flags == []
+
+
+def test_no_anaesthetist_present_leaves_the_operators_sedation(coder):
+    text = (
+        "Anaesthetic: intravenous sedation given by the theatre sister on my instruction. No anaesthetist present.\n"
+        "Procedure: an 11-gauge needle was advanced into L2 and 3 mL of PMMA cement was injected.\n"
+    )
+    result = coder.code_text(text, "sister.txt")
+    assert result.code_units() == {"22511": 1}
+    assert [f.kind for f in result.flags] == ["sedation-time-missing"]
