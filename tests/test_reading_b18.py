@@ -184,3 +184,17 @@ def test_no_anaesthetist_present_leaves_the_operators_sedation(coder):
     result = coder.code_text(text, "sister.txt")
     assert result.code_units() == {"22511": 1}
     assert [f.kind for f in result.flags] == ["sedation-time-missing"]
+
+
+def test_a_fragment_of_cement_removed_in_the_open_conversion_treats_no_level(coder):
+    text = (
+        "PROCEDURES: 1. Percutaneous balloon kyphoplasty, T12. 2. Conversion to open T12 right hemilaminectomy.\n\n"
+        "DESCRIPTION: Bilateral 11G transpedicular access to T12.  Bilateral balloons inflated creating cavities.  "
+        "3.0 mL PMMA had been placed into T12 when the lateral view showed a posterior blush.  Injection was "
+        "stopped.  Cannulas removed.\n\n"
+        "A midline incision was made over T11-L1, and a right T12 hemilaminectomy was performed.  A 1 x 0.5 cm "
+        "fragment of hardened cement was found in the epidural space and removed in one piece.\n"
+    )
+    result = coder.code_text(text, "conversion.txt")
+    assert result.code_units() == {"22513": 1}
+    assert [f.kind for f in result.flags] == ["open-after-cement"]
