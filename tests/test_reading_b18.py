@@ -198,3 +198,17 @@ def test_a_fragment_of_cement_removed_in_the_open_conversion_treats_no_level(cod
     result = coder.code_text(text, "conversion.txt")
     assert result.code_units() == {"22513": 1}
     assert [f.kind for f in result.flags] == ["open-after-cement"]
+
+
+def test_cement_through_percutaneous_screws_alone_is_no_vertebroplasty(coder):
+    text = (
+        "Diagnosis: Fragility fracture of the pelvis, left sacral ala.  Osteoporosis.\n"
+        "Operation: Percutaneous sacroiliac screw fixation S1 left and right, cement-augmented "
+        "(in-screw PMMA augmentation).\n\n"
+        "Procedure: Stab incisions over the lateral ilium.  Guide wires placed into the S1 corridor.  Cannulated, "
+        "fenestrated 7.3 mm sacroiliac screws inserted over the wires on both sides.  Through the screws PMMA was "
+        "injected: 3 mL into the left S1 screw and 3 mL into the right S1 screw.\n"
+    )
+    result = coder.code_text(text, "si-screws.txt")
+    assert result.code_units() == {}
+    assert [f.kind for f in result.flags] == ["open-procedure"]

@@ -80,6 +80,10 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             )
         )
     open_work = extraction.open_procedure + ([] if extraction.percutaneous_screws else extraction.screws)
+    if not open_work and not treated and extraction.augmented_screws and extraction.cement_documented:
+        # Cement only through screws placed percutaneously ("in-screw PMMA augmentation") is no
+        # vertebroplasty either (rule 13); beside a level augmented on its own, that level is coded.
+        open_work = extraction.screws
     if open_work and treated and extraction.open_after_cement:
         flags.append(
             Flag(
