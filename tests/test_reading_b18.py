@@ -91,35 +91,6 @@ def test_facet_joints_of_a_list_of_segments_are_no_levels(coder):
     assert result.flags == []
 
 
-def test_a_level_only_accessed_does_not_borrow_another_levels_technique(coder):
-    text = (
-        "Procedures performed:\n  1. Percutaneous vertebroplasty, L2\n  2. T12 accessed (see below)\n\n"
-        "Diagnoses: acute osteoporotic compression fracture of L2.\n\n"
-        "Description: Prone.  Sterile prep.\n\n"
-        "For L2, a 13G needle was advanced through the left L2 pedicle; 2.8 mL of PMMA was injected into L2.\n\n"
-        "T12 also accessed via left transpedicular 11G needle, see saved images.\n\n"
-        "All needles removed.\n"
-    )
-    result = coder.code_text(text, "accessed.txt")
-    assert result.code_units() == {"22511": 1}
-    assert [f.kind for f in result.flags] == ["technique-unclear"]
-
-
-def test_a_level_of_the_title_the_description_never_names_is_not_treated(coder):
-    text = (
-        "Operation: Balloon kyphoplasty (BKP) L1, L2, L3\n"
-        "Indication: osteoporotic fractures; L1 with older deformity, to be treated with a brace.\n"
-        "Procedure: Prone.  Bipedicular access with 11G Jamshidi needles and working cannulas.  "
-        "Order from caudal to cranial:\n"
-        "LWK 3 (L3): bilateral inflatable bone tamps inflated, cavity created.  Bone cement 4.0 mL.\n"
-        "LWK 2 (L2): bilateral balloons inflated, cavity created.  Bone cement 3.5 mL.\n"
-        "Cannulas removed.\n"
-    )
-    result = coder.code_text(text, "title.txt")
-    assert result.code_units() == {"22514": 1, "22515": 1}
-    assert [f.kind for f in result.flags] == ["header-body-mismatch"]
-
-
 @pytest.mark.parametrize(
     "named", ["Pregnancy-associated osteoporosis", "pregnancy and lactation-associated osteoporosis"]
 )

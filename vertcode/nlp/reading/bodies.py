@@ -138,12 +138,6 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
     segments_described = any(n.level[0] == "S" and n.level != SACRUM and n.described and not n.as_body for n in bodies)
     # Cement written at the levels it went into: a level without any is not one of them.
     cement_placed = any(e.label == "CEMENT" for n in bodies for e in n.evidence)
-    # Levels whose own steps the description writes, each named alone, with the cement put there.
-    described_alone = [
-        n
-        for n in bodies
-        if n.level[0] in "CTL" and n.status() == "treated" and _treated_here(n) and any(a for _, a in n.described)
-    ]
     found, title_only = [], []
     for notes in bodies:
         status = notes.status()
@@ -157,20 +151,7 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
             status = "mentioned"
         finding = Finding(level=notes.level, status=status, order=notes.order(note.text_length))
         if status == "treated":
-            # "For L2, ... PMMA was injected into L2. T12 also accessed via an 11G needle": a needle
-            # at a level that names no technique, device or cement of its own, where the note writes
-            # the cement at the levels it went into, borrows the technique of another level; what
-            # was done there is not said.
-            borrowed = (
-                cement_placed
-                and notes.level[0] in "CTL"  # sacral segments name where a sacroplasty's needles went
-                and not notes.techniques
-                and not notes.devices
-                and not _treated_here(notes)
-            )
-            if borrowed:
-                notes.fallback = None
-            describe(finding, notes, None if borrowed else default)
+            describe(finding, notes, default)
             if finding.technique is None and not note.techniques and not note.cement:
                 # A note that documents neither cement nor a technique of ours (an epidural,
                 # a nerve block) names levels; it does not treat them.
@@ -188,31 +169,11 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
             elif any_described and not notes.described and not (notes.level == SACRUM and segments_described):
                 finding.status = "mentioned"
                 title_only.append(finding)
-            elif (
-                cement_placed
-                and notes.level[0] in "CTL"
-                and not _treated_here(notes)
-                and notes.techniques
-                and all(t.source == "title" for t in notes.techniques)
-                and not _named_in_description(notes)
-                and any(n is not notes for n in described_alone)
-            ):
-                # "Operation: kyphoplasty L1, L2, L3, L4 ... Bipedicular access ... L4: balloons,
-                # cement. L3: ... L2: ...": steps written under the title's list, naming no level,
-                # do not treat the one level of it the description never names.
-                finding.status = "mentioned"
-                title_only.append(finding)
         else:
             finding.evidence = sorted(set(notes.modifiers))
         found.append(finding)
     found.sort(key=lambda f: (f.status != "treated", f.order))
     return found, title_only
-
-
-def _named_in_description(notes: BodyNotes) -> bool:
-    """A sentence describing the work names this level (not only the levels in hand)."""
-    named = {e.start for e in notes.evidence if e.label == "LEVEL"}
-    return any(offset in named for offset, _ in notes.described)
 
 
 def _treated_here(notes: BodyNotes) -> bool:
