@@ -86,6 +86,9 @@ class Extraction:
     #: incisions, K-wires): open screws are an open operation, percutaneous ones are not.
     screws: list[Evidence] = field(default_factory=list)
     percutaneous_screws: bool = False
+    #: Screws the note augments with cement (fenestrated, "cement-augmented", "in-screw PMMA"):
+    #: cement through a screw is not vertebroplasty, however the screw went in (rule 13).
+    augmented_screws: bool = False
     #: The description turns to open surgery only after the percutaneous cement (a leak
     #: decompressed, a conversion to open): the percutaneous work stands.
     open_after_cement: bool = False

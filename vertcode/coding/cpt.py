@@ -80,6 +80,10 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
             )
         )
     open_work = extraction.open_procedure + ([] if extraction.percutaneous_screws else extraction.screws)
+    if not open_work and not treated and extraction.augmented_screws and extraction.cement_documented:
+        # Cement only through screws placed percutaneously ("in-screw PMMA augmentation") is no
+        # vertebroplasty either (rule 13); beside a level augmented on its own, that level is coded.
+        open_work = extraction.screws
     if open_work and treated and extraction.open_after_cement:
         flags.append(
             Flag(
@@ -142,8 +146,12 @@ def code_note(extraction: Extraction, descriptions: Mapping[str, str]) -> tuple[
         flags += biopsy_flags
         if not flags:
             _flag_uncoded_work(extraction, flags)
-        # A biopsy-only session under the operator's moderate sedation codes the sedation too.
-        sedation_codes, sedation_flags = services.sedation(extraction, bool(codes), descriptions)
+        # A biopsy-only session under the operator's moderate sedation codes the sedation too, and
+        # so does an attempt begun and abandoned, when its time and observer are written (rule 12);
+        # an attempt stopped before the sedation it planned was given is not queried for it.
+        sedation_codes, sedation_flags = services.sedation(extraction, bool(codes or aborted), descriptions)
+        if not codes:
+            sedation_flags = []
         return codes + sedation_codes, flags + sedation_flags
 
     doubtful: list[tuple[str, str]] = []  # (level, flag kind): coded, but a coder must look

@@ -76,7 +76,7 @@ def other_biopsies(
 
 def sedation(extraction: Extraction, coded: bool, descriptions: Mapping[str, str]) -> tuple[list[CodeLine], list[Flag]]:
     """Rule 12: moderate sedation by the proceduralist, coded only with time and observer, and
-    only beside a procedure code (`coded`)."""
+    only beside a procedure code or an attempt begun and abandoned (`coded`)."""
     documented = extraction.sedation
     if not documented.evidence or documented.anesthesia or not coded:
         return [], []

@@ -308,9 +308,13 @@ def _starts_field(sent: Span) -> bool:
     return field_label_end(sent.doc, first.i) is not None or is_heading_line(sent)
 
 
+#: "a lesion at high risk of collapse" names a risk of the disease, not of the procedure.
+_AT_RISK = re.compile(r"\b(?:at|of)\s+(?:(?:high|increased|higher|significant|considerable)\s+)?risk\s+(?:of|for)\b")
+
+
 def _risk_sentence(sentence: str) -> bool:
     """A consent's list of risks names infection and fracture as what might happen."""
-    lowered = sentence.lower()
+    lowered = _AT_RISK.sub(" ", sentence.lower())  # "a lesion at high risk of collapse" is no consent
     return "risk" in lowered or "consent" in lowered or "complication" in lowered
 
 

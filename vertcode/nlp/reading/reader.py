@@ -269,6 +269,8 @@ class _Reader:
                     self.described_open.append(ent.start_char)
             elif ent.label_ == "SCREW":
                 self.extraction.screws.append(evidence(ent))
+                if term_value(ent)[0] == "augmented screws":
+                    self.extraction.augmented_screws = True
                 if any(e.label_ == "PERCUTANEOUS" for e in event.live):
                     self.extraction.percutaneous_screws = True
             elif ent.label_ == "BIOPSY":
