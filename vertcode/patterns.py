@@ -153,7 +153,7 @@ def load(directory: str | Path | None = None) -> Patterns:
 #: The lists of claims/reading.json, each row {"id" or "element", "regex"}, in the order they claim text.
 CLAIM_READING_LISTS = ("causes", "fracture", "checklist", "red_flags")
 #: Its single regular expressions.
-CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure")
+CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure", "risk_sentence", "not_a_risk")
 CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "past", "clause")
 
 

@@ -61,6 +61,8 @@ class _Rules:
     pain_score: re.Pattern
     hospitalized: re.Pattern
     after_procedure: re.Pattern
+    risk_sentence: re.Pattern
+    not_a_risk: re.Pattern
     dates: DateRules
 
     @classmethod
@@ -93,6 +95,8 @@ class _Rules:
             pain_score=lowered(data["pain_score"]),
             hospitalized=lowered(data["hospitalized"]),
             after_procedure=lowered(data["after_procedure"]),
+            risk_sentence=lowered(data["risk_sentence"]),
+            not_a_risk=lowered(data["not_a_risk"]),
             dates=DateRules.compile(data["date_of_service"]),
         )
 
@@ -158,7 +162,7 @@ class ClaimReader:
 def read_claim_text(doc: Doc, rules: _Rules) -> ClaimText:
     text = note_text(doc)
     out = ClaimText()
-    sentences = _Sentences(doc, text)
+    sentences = _Sentences(doc, text, rules)
     # Each regular expression scans the note once, its matches given to the sentences holding
     # them: scanning sentence by sentence was most of the claim's time (issue 14).
     for group, rows, label, allowed in (
@@ -186,7 +190,7 @@ class _Sentences:
     """The note's sentences with what the claim reads of each: its section's category, its levels,
     whether it lists a consent's risks; and each regular expression's matches, by sentence."""
 
-    def __init__(self, doc: Doc, text: str):
+    def __init__(self, doc: Doc, text: str, rules: _Rules):
         self.text = text
         # Folded, so a `requires` word is found wherever a regex with re.I matches ("oſteoporotic").
         self.lower = text.translate(level_names.LOOKALIKES).lower()
@@ -220,7 +224,7 @@ class _Sentences:
             self.ends.append(end)
             self.sections.append(section)
             self.levels.append(levels_of.get(sent.start, ()))
-        risky = [_risk_sentence(text[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
+        risky = [_risk_sentence(rules, text[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
         self.not_risk = [not r for r in risky]
         self.diagnostic = [s not in _NOT_DIAGNOSIS and not r for s, r in zip(self.sections, risky, strict=True)]
         self.checked = [s != "other" or not r for s, r in zip(self.sections, risky, strict=True)]
@@ -308,14 +312,10 @@ def _starts_field(sent: Span) -> bool:
     return field_label_end(sent.doc, first.i) is not None or is_heading_line(sent)
 
 
-#: "a lesion at high risk of collapse" names a risk of the disease, not of the procedure.
-_AT_RISK = re.compile(r"\b(?:at|of)\s+(?:(?:high|increased|higher|significant|considerable)\s+)?risk\s+(?:of|for)\b")
-
-
-def _risk_sentence(sentence: str) -> bool:
-    """A consent's list of risks names infection and fracture as what might happen."""
-    lowered = _AT_RISK.sub(" ", sentence.lower())  # "a lesion at high risk of collapse" is no consent
-    return "risk" in lowered or "consent" in lowered or "complication" in lowered
+def _risk_sentence(rules: _Rules, sentence: str) -> bool:
+    """A consent's list of risks names infection and fracture as what might happen; "a lesion at
+    high risk of collapse" (`not_a_risk`) names a risk of the disease, not of the procedure."""
+    return rules.risk_sentence.search(rules.not_a_risk.sub(" ", sentence.lower())) is not None
 
 
 def _pain_score(match: re.Match, text: str, *, label: str) -> list[tuple[int, Evidence]]:
