@@ -159,10 +159,7 @@ CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "
 
 @lru_cache(maxsize=4)
 def load_claim_reading(directory: str | Path | None = None) -> dict:
-    """claims/reading.json, validated: every regular expression compiles (case-insensitively,
-    as they are matched) and is written in ASCII without escapes naming a character by its code,
-    as matching it on lower-cased text needs (vertcode.nlp.claim_reader.lowered); every query
-    has its words."""
+    """claims/reading.json, validated: regexes compile, ASCII (claim_reader.lowered); queries have their words."""
     path = Path(directory or default_dir()) / "claims" / "reading.json"
     data = _read_json(path)
     if not isinstance(data, dict):
@@ -258,9 +255,7 @@ def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> No
 def _check_claim_regex(where: str, regex) -> None:
     _check_regex(where, f"(?i:{regex})" if isinstance(regex, str) and regex else regex)
     if not regex.isascii() or re.search(r"\\[xuUN]", regex):
-        raise PatternError(
-            f"{where}: write the regex in ASCII, without \\x, \\u or \\N escapes (it is matched on lower case)"
-        )
+        raise PatternError(f"{where}: write the regex in ASCII, without \\x, \\u or \\N escapes (matched lower-cased)")
 
 
 def _check_regex(where: str, regex) -> None:
