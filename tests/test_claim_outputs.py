@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from vertcode.claims import checklist
 from vertcode.claims.claim import ClaimOptions
 from vertcode.model import NoteResult
+from vertcode.patterns import PatternError
 from vertcode.run.coder import Coder
 from vertcode.write.fhir import to_fhir_claim
 from vertcode.write.pages.note import render_note
@@ -76,6 +80,31 @@ def test_infection_at_the_level_is_a_contraindication():
     claim = Coder().code_text(text, "infected.txt").claim
     item = next(i for i in claim.checklist if i.element == "no-absolute-contraindication")
     assert item.status == "contraindicated" and item.evidence[0].text == "Discitis"
+
+
+def test_a_denied_finding_documents_no_element_that_must_be_stated(tmp_path):
+    # lcd.json marks imaging-acute-fracture "stated": "no marrow edema" is not the acute fracture.
+    denied = NOTE.replace("MRI shows marrow edema at T12", "MRI shows no marrow edema at T12")
+    assert status(Coder().code_text(denied, "denied.txt"))["imaging-acute-fracture"] == "missing"
+    # The same note under a copy of the patterns whose element is not "stated" counts the mention.
+    patterns = tmp_path / "patterns"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "patterns", patterns)
+    lcd = patterns / "claims" / "lcd.json"
+    data = json.loads(lcd.read_text(encoding="utf-8"))
+    next(e for e in data["elements"] if e["id"] == "imaging-acute-fracture")["stated"] = False
+    lcd.write_text(json.dumps(data), encoding="utf-8")
+    assert status(Coder(patterns_dir=patterns).code_text(denied, "denied.txt"))["imaging-acute-fracture"] == "found"
+
+
+def test_a_stated_mark_that_is_not_true_or_false_is_refused_naming_the_element(tmp_path):
+    patterns = tmp_path / "patterns"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "patterns", patterns)
+    lcd = patterns / "claims" / "lcd.json"
+    data = json.loads(lcd.read_text(encoding="utf-8"))
+    data["elements"][0]["stated"] = "yes"
+    lcd.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PatternError, match=r"lcd\.json: elements\[0\] \(imaging-acute-fracture\): 'stated' must be"):
+        checklist.load(patterns)
 
 
 def test_more_than_three_levels_is_a_caution_except_in_myeloma():

@@ -19,8 +19,6 @@ from vertcode.claim_model import ChecklistItem, ClaimText, Diagnosis, Mention
 from vertcode.model import CodeLine, Evidence
 from vertcode.patterns import PatternError, default_dir, load_claim_reading
 
-#: Elements whose phrase must be stated, not denied ("no edema" documents no acute fracture).
-_STATED = frozenset({"imaging-acute-fracture", "functional-impairment", "pain-course-and-structural-findings"})
 _VERTEBRAL = ("22510", "22511", "22512", "22513", "22514", "22515")
 
 
@@ -32,6 +30,8 @@ class Element:
     thresholds: dict
     exemptions: tuple
     confirmed: bool
+    #: Its phrase must be stated, not denied ("no edema" documents no acute fracture).
+    stated: bool = False
 
 
 @lru_cache(maxsize=4)
@@ -47,6 +47,8 @@ def load(directory: str | Path | None = None) -> tuple[Element, ...]:
     elements = []
     for i, row in enumerate(data.get("elements", [])):
         try:
+            if not isinstance(row.get("stated", False), bool):
+                raise PatternError(f"{path}: elements[{i}] ({row['id']}): 'stated' must be true or false")
             elements.append(
                 Element(
                     row["id"],
@@ -55,9 +57,10 @@ def load(directory: str | Path | None = None) -> tuple[Element, ...]:
                     row.get("thresholds") or {},
                     tuple(row.get("exemptions") or ()),
                     bool(row.get("confirmed")),
+                    row.get("stated", False),
                 )
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise PatternError(f"{path}: elements[{i}]: missing or malformed {exc}") from None
     known = {row["element"] for row in load_claim_reading(directory)["checklist"]} | set(_COMPUTED)
     unknown = [e.id for e in elements if e.id not in known]
@@ -77,8 +80,9 @@ def check(
     if not any(c.code in _VERTEBRAL or c.code in ("0200T", "0201T", "22899") for c in codes):
         return []  # a biopsy or sedation alone: the vertebral augmentation policies do not apply
     found: dict[str, list[Evidence]] = {}
+    stated = {e.id for e in elements if e.stated}
     for mention in text.elements:
-        if mention.kind in _STATED and mention.certainty == "negated":
+        if mention.kind in stated and mention.certainty == "negated":
             continue
         found.setdefault(mention.kind, []).append(mention.evidence)
     levels = [lv for c in codes if c.code in _VERTEBRAL or c.code in ("0200T", "0201T", "22899") for lv in c.levels]
