@@ -212,9 +212,9 @@ def test_every_claim_regex_matches_lower_case_where_it_matches_the_note_and_hold
     import sys
     from pathlib import Path
 
+    from vertcode.claim_patterns import load_claim_reading
     from vertcode.levels import LOOKALIKES
     from vertcode.nlp.claim_reader import lowered
-    from vertcode.patterns import load_claim_reading
 
     sys.path.insert(0, str(Path(__file__).parent))
     from differential_notes import notes
@@ -243,7 +243,8 @@ def test_a_claim_regex_that_could_not_be_matched_on_lower_case_is_refused(tmp_pa
     import json
     import shutil
 
-    from vertcode.patterns import PatternError, default_dir, load_claim_reading
+    from vertcode.claim_patterns import load_claim_reading
+    from vertcode.patterns import PatternError, default_dir
 
     shutil.copytree(default_dir(), tmp_path / "patterns")
     path = tmp_path / "patterns" / "claims" / "reading.json"

@@ -207,8 +207,9 @@ def test_claim_tables_with_a_mistake_name_the_file_and_the_entry(tmp_path):
     import json
     import shutil
 
+    from vertcode.claim_patterns import load_claim_reading
     from vertcode.claims import icd10
-    from vertcode.patterns import PatternError, default_dir, load_claim_reading
+    from vertcode.patterns import PatternError, default_dir
 
     shutil.copytree(default_dir(), tmp_path / "patterns")
     reading = tmp_path / "patterns" / "claims" / "reading.json"

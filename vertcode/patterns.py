@@ -22,7 +22,7 @@ adding a device name or a synonym is an edit to a file here, not to code.
                  right), "T12 should read L1" (the last is right)
 - codes.json     {code: {"description"}}
 - claims/        the claim's tables (issue 16; claims/README.md): reading.json, the words the
-                 diagnoses and the coverage checklist are read by (`load_claim_reading`);
+                 diagnoses and the coverage checklist are read by (`vertcode.claim_patterns.load_claim_reading`);
                  icd10.jsonl, lcd.json, edits.json, prior_auth.json, read by vertcode.claims
 
 A "regex" is a Python regular expression matched on the note's text, case-sensitive unless it
@@ -32,11 +32,12 @@ says otherwise ("(?i:...)"); a match counts only where it starts and ends on tok
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from vertcode.claim_patterns import load_claim_reading
+from vertcode.pattern_checks import PatternError, check_regex, default_dir, read_json, read_jsonl, require_keys
 
 TERM_LABELS = frozenset(
     {
@@ -83,16 +84,6 @@ CONTEXT_CATEGORIES = frozenset(
     }
 )
 CONTEXT_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE"})
-
-
-class PatternError(ValueError):
-    """A patterns file is missing or malformed; the message names the file and the line."""
-
-
-def default_dir() -> Path:
-    """patterns/ shipped inside the wheel, else the one at the top of a source checkout."""
-    packaged = Path(__file__).parent / "patterns"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "patterns"
 
 
 @dataclass(frozen=True)
@@ -150,61 +141,10 @@ def load(directory: str | Path | None = None) -> Patterns:
     )
 
 
-#: The lists of claims/reading.json, each row {"id" or "element", "regex"}, in the order they claim text.
-CLAIM_READING_LISTS = ("causes", "fracture", "checklist", "red_flags")
-#: Its single regular expressions.
-CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure", "risk_sentence", "not_a_risk")
-CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "past", "clause")
-
-
-@lru_cache(maxsize=4)
-def load_claim_reading(directory: str | Path | None = None) -> dict:
-    """claims/reading.json, validated: regexes compile, ASCII (claim_reader.lowered); queries have their words."""
-    path = Path(directory or default_dir()) / "claims" / "reading.json"
-    data = _read_json(path)
-    if not isinstance(data, dict):
-        raise PatternError(f"{path}: expected a JSON object")
-    _require(
-        str(path),
-        data,
-        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
-        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
-    )
-    for key in CLAIM_READING_LISTS:
-        for i, row in enumerate(data[key]):
-            where = f"{path}: {key}[{i}]"
-            name = "element" if key == "checklist" else "id"
-            if not isinstance(row, dict):
-                raise PatternError(f"{where}: expected an object")
-            _require(where, row, {name, "regex", "with", "requires"}, {name, "regex", "requires"})
-            words = row["requires"] if isinstance(row["requires"], list) else [None]
-            if not words or not all(isinstance(w, str) and w and w == w.lower() and " " not in w for w in words):
-                raise PatternError(f'{where}: "requires" must list lower-case words, no spaces, one in every match')
-            _check_claim_regex(where, row["regex"])
-            if "with" in row:
-                _check_claim_regex(f"{where} with", row["with"])
-    for key in CLAIM_READING_REGEXES:
-        _check_claim_regex(f"{path}: {key}", data[key])
-    certainty = data["certainty"]
-    _require(f"{path}: certainty", certainty, {*CLAIM_CERTAINTY, "max_words"}, {*CLAIM_CERTAINTY, "max_words"})
-    for key in CLAIM_CERTAINTY:
-        _check_claim_regex(f"{path}: certainty.{key}", certainty[key])
-    if not isinstance(certainty["max_words"], int) or certainty["max_words"] < 1:
-        raise PatternError(f"{path}: certainty.max_words must be a positive integer")
-    dos = data["date_of_service"]
-    _require(f"{path}: date_of_service", dos, {"label", "date"}, {"label", "date"})
-    for key in ("label", "date"):
-        _check_regex(f"{path}: date_of_service.{key}", f"(?i:{dos[key]})")
-    for kind, question in data["queries"].items():
-        if not isinstance(question, str) or "{levels}" not in question:
-            raise PatternError(f'{path}: queries.{kind} must be a question naming "{{levels}}"')
-    return data
-
-
 @lru_cache(maxsize=4)
 def load_descriptions(directory: str | Path | None = None) -> dict[str, str]:
     path = Path(directory or default_dir()) / "codes.json"
-    data = _read_json(path)
+    data = read_json(path)
     if not isinstance(data, dict):
         raise PatternError(f'{path}: expected an object of code -> {{"description": ...}}')
     out = {}
@@ -215,64 +155,10 @@ def load_descriptions(directory: str | Path | None = None) -> dict[str, str]:
     return out
 
 
-def _read_json(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PatternError(f"{path}: cannot read patterns file ({exc.strerror or exc})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PatternError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-
-
-def read_jsonl(path: Path):
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PatternError(f"{path}: cannot read patterns file ({exc.strerror or exc})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PatternError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise PatternError(f"{path}:{number}: expected a JSON object")
-        yield number, row
-
-
-def _require(where: str, row: dict, allowed: set[str], required: set[str]) -> None:
-    unknown = set(row) - allowed
-    if unknown:
-        raise PatternError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-    missing = required - set(row)
-    if missing:
-        raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
-
-
-def _check_claim_regex(where: str, regex) -> None:
-    _check_regex(where, f"(?i:{regex})" if isinstance(regex, str) and regex else regex)
-    if not regex.isascii() or re.search(r"\\[xuUN]", regex):
-        raise PatternError(f"{where}: write the regex in ASCII, without \\x, \\u or \\N escapes (matched lower-cased)")
-
-
-def _check_regex(where: str, regex) -> None:
-    if not isinstance(regex, str) or not regex:
-        raise PatternError(f'{where}: "regex" must be a non-empty string')
-    try:
-        compiled = re.compile(regex)
-    except re.error as exc:
-        raise PatternError(f"{where}: invalid regex ({exc})") from None
-    if compiled.match(""):
-        raise PatternError(f"{where}: the regex matches an empty string")
-
-
 def _load_terms(path: Path):
     for number, row in read_jsonl(path):
         where = f"{path}:{number}"
-        _require(
+        require_keys(
             where,
             row,
             {"label", "id", "phrase", "regex", "fuzzy", "case", "device", "approximate", "requires"},
@@ -290,7 +176,7 @@ def _load_terms(path: Path):
         if "phrase" in row and (not isinstance(row["phrase"], str) or not row["phrase"].strip()):
             raise PatternError(f'{where}: "phrase" must be a non-empty string')
         if "regex" in row:
-            _check_regex(where, row["regex"])
+            check_regex(where, row["regex"])
             if "fuzzy" in row or "case" in row:
                 raise PatternError(f'{where}: "fuzzy" and "case" apply to a "phrase", not a "regex"')
         if row.get("case", "exact") != "exact":
@@ -304,10 +190,10 @@ def _load_terms(path: Path):
 def _load_levels(path: Path):
     for number, row in read_jsonl(path):
         where = f"{path}:{number}"
-        _require(where, row, {"label", "id", "regex", "requires"}, {"label", "id", "regex"})
+        require_keys(where, row, {"label", "id", "regex", "requires"}, {"label", "id", "regex"})
         if row["label"] not in LEVEL_LABELS:
             raise PatternError(f"{where}: unknown label {row['label']!r}; expected one of {sorted(LEVEL_LABELS)}")
-        _check_regex(where, row["regex"])
+        check_regex(where, row["regex"])
         _check_requires(where, row)
         yield row
 
@@ -322,7 +208,7 @@ def _check_requires(where: str, row: dict) -> None:
 
 
 def _load_context(path: Path):
-    data = _read_json(path)
+    data = read_json(path)
     rules = data.get("context_rules") if isinstance(data, dict) else None
     if not isinstance(rules, list):
         raise PatternError(f'{path}: expected {{"context_rules": [...]}}')
@@ -341,7 +227,7 @@ def _load_context(path: Path):
         where = f"{path}: context_rules[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
-        _require(where, rule, allowed, {"literal", "category", "direction"})
+        require_keys(where, rule, allowed, {"literal", "category", "direction"})
         if rule["category"] not in CONTEXT_CATEGORIES:
             raise PatternError(
                 f"{where} ({rule['literal']!r}): unknown category {rule['category']!r}; "
@@ -359,10 +245,10 @@ CORRECTION_KEYS = ("right_first", "right_last")
 def _load_regex_lists(path: Path, keys: tuple[str, ...]) -> dict[str, list[dict]]:
     """A file of named lists of regular expressions, with the "source" they come from. Each item
     is a regex, or {"regex", "requires": [words]}; either way it loads as {"regex", "requires"}."""
-    data = _read_json(path)
+    data = read_json(path)
     if not isinstance(data, dict):
         raise PatternError(f'{path}: expected an object with "source" and {", ".join(map(repr, keys))}')
-    _require(str(path), data, {"source", *keys}, {"source", *keys})
+    require_keys(str(path), data, {"source", *keys}, {"source", *keys})
     rules: dict[str, list[dict]] = {}
     for key in keys:
         if not isinstance(data[key], list) or not data[key]:
@@ -371,15 +257,15 @@ def _load_regex_lists(path: Path, keys: tuple[str, ...]) -> dict[str, list[dict]
         for index, item in enumerate(data[key]):
             where = f"{path}: {key}[{index}]"
             row = item if isinstance(item, dict) else {"regex": item}
-            _require(where, row, {"regex", "requires"}, {"regex"})
-            _check_regex(where, row["regex"])
+            require_keys(where, row, {"regex", "requires"}, {"regex"})
+            check_regex(where, row["regex"])
             _check_requires(where, row)
             rules[key].append({"regex": row["regex"], "requires": row.get("requires", [])})
     return rules
 
 
 def _load_sections(path: Path):
-    data = _read_json(path)
+    data = read_json(path)
     rules = data.get("sections") if isinstance(data, dict) else None
     if not isinstance(rules, list):
         raise PatternError(f'{path}: expected {{"sections": [...]}}')
@@ -387,9 +273,9 @@ def _load_sections(path: Path):
         where = f"{path}: sections[{index}]"
         if not isinstance(rule, dict):
             raise PatternError(f"{where}: expected a JSON object")
-        _require(where, rule, {"literal", "category", "role", "scope", "regex"}, {"literal", "category", "role"})
+        require_keys(where, rule, {"literal", "category", "role", "scope", "regex"}, {"literal", "category", "role"})
         if "regex" in rule:
-            _check_regex(where, rule["regex"])
+            check_regex(where, rule["regex"])
         if rule.get("scope", "section") not in ("section", "paragraph", "line"):
             raise PatternError(f'{where} ({rule["literal"]!r}): scope is "section", "paragraph" or "line"')
         if rule["role"] not in SECTION_ROLES:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from vertcode import levels as level_names
 from vertcode.claim_model import ChecklistItem, ClaimText, Diagnosis, Mention
+from vertcode.claim_patterns import load_claim_reading
 from vertcode.model import CodeLine, Evidence
-from vertcode.patterns import PatternError, default_dir, load_claim_reading
+from vertcode.patterns import PatternError, default_dir
 
 _VERTEBRAL = ("22510", "22511", "22512", "22513", "22514", "22515")
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vertcode.claim_model import Claim, ClaimText
+from vertcode.claim_patterns import load_claim_reading
 from vertcode.claims import checklist, diagnoses, icd10, payer, tables
 from vertcode.claims.edits import ChargeLine, check_lines
 from vertcode.model import CodeLine, Finding, Flag
-from vertcode.patterns import load_claim_reading
 
 
 @dataclass(frozen=True)

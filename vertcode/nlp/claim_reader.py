@@ -102,7 +102,7 @@ class _Rules:
 
 
 def lowered(pattern: str) -> re.Pattern:
-    """`pattern` (ASCII, as patterns.load_claim_reading checks) compiled to match the note's
+    """`pattern` (ASCII, as claim_patterns.load_claim_reading checks) compiled to match the note's
     folded lower case (`_Sentences.lower`) exactly where it matches the note with re.I.
 
     Matching lower case without re.I is 1.7x faster. It finds the same spans: an ASCII letter
@@ -123,7 +123,7 @@ class ClaimReader:
     Reads: sentences, `doc._.sections`, LEVEL entities, `doc._.extraction`. Writes
     `doc._.extraction.claim_text` (a `vertcode.model.ClaimText`), only for a note that documents
     work at a level or a biopsy: a note that codes nothing has no claim. `set_rules` gives it
-    patterns/claims/reading.json as loaded by `vertcode.patterns.load_claim_reading`.
+    patterns/claims/reading.json as loaded by `vertcode.claim_patterns.load_claim_reading`.
     """
 
     def __init__(self, nlp: Language, name: str = "vertcode_claim_reader"):

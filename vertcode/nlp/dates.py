@@ -9,8 +9,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from vertcode.claim_patterns import load_claim_reading
 from vertcode.model import Evidence
-from vertcode.patterns import load_claim_reading
 
 _MONTHS = {
     name: i
