@@ -66,6 +66,18 @@ def test_bad_context_rule_is_named(patterns):
         load(patterns)
 
 
+def test_two_context_rules_on_the_same_words_are_refused(patterns):
+    # ConText keeps one modifier per matched span: the second rule would silently never apply.
+    path = patterns / "context.json"
+    path.write_text(
+        '{"context_rules": ['
+        '{"literal": "abandoned", "category": "ABORTED", "direction": "FORWARD"},'
+        '{"literal": "Abandoned", "category": "ABORTED", "direction": "BACKWARD"}]}'
+    )
+    with pytest.raises(PatternError, match=r"context_rules\[1\] \('Abandoned'\): the same words as context_rules\[0\]"):
+        load(patterns)
+
+
 def test_bad_section_scope_is_named(patterns):
     path = patterns / "sections.json"
     path.write_text('{"sections": [{"literal": "ebl:", "category": "other", "role": "excluded", "scope": "word"}]}')

@@ -223,6 +223,7 @@ def _load_context(path: Path):
         "max_targets",
         "metadata",
     }
+    literals: dict[str, int] = {}
     for index, rule in enumerate(rules):
         where = f"{path}: context_rules[{index}]"
         if not isinstance(rule, dict):
@@ -235,6 +236,15 @@ def _load_context(path: Path):
             )
         if rule["direction"] not in CONTEXT_DIRECTIONS:
             raise PatternError(f"{where} ({rule['literal']!r}): unknown direction {rule['direction']!r}")
+        if "pattern" not in rule:
+            # ConText keeps one modifier per matched span, so a second rule on the same words
+            # (a BACKWARD beside a FORWARD) would never apply: say BIDIRECTIONAL once instead.
+            first = literals.setdefault(rule["literal"].lower(), index)
+            if first != index:
+                raise PatternError(
+                    f"{where} ({rule['literal']!r}): the same words as context_rules[{first}]; "
+                    "ConText applies only one of them: merge them (direction BIDIRECTIONAL for both ways)"
+                )
         yield rule
 
 
