@@ -1,6 +1,6 @@
 """The layout of a note: how each sentence is framed, before what it says is read.
 
-Reads the Doc's sentences, `doc._.sections` (vertcode_sections) and `doc.ents`; gives one
+Reads the Doc's sentences, `doc._.sections` (vertcode_sections) and its `Entity` records; gives one
 `Statement` per sentence: the entities it is read with, whether it stands in a section whose
 levels are never treated, whether it is a title, a templated field or an item of a list.
 """
@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from vertcode.nlp.reading.encounter import Encounter
+from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.sections import SectionIndex
 from vertcode.nlp.sentences import NoteTokens, sentences
 
@@ -47,7 +48,7 @@ class Statement:
     is empty, "--" or 0.
     """
 
-    ents: list[Span]
+    ents: list[Entity]
     excluded: bool
     title: bool
     field: bool = False
@@ -74,19 +75,17 @@ def section_role(section, tokens: NoteTokens) -> tuple[str | None, str]:
     return metadata["role"], metadata.get("scope", "section")
 
 
-def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
+def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Encounter) -> Iterator[Statement]:
     """The note's sentences in order, each framed by the layout around it; a sentence of an
     earlier note copied in (`encounter`) is excluded like a history."""
-    tokens = NoteTokens(doc)
     sections = _Sections(doc, tokens)
     first_word = tokens.first_word(0, len(tokens)) or 0
     text = tokens.text
-    ents = [e for e in doc.ents if e.label_ != "NOT_LEVEL"]
     index = 0
-    table_header: list[Span] | None = None
+    table_header: list[Entity] | None = None
     cement_column: int | None = None
     # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
-    open_field: list[Span] | None = None
+    open_field: list[Entity] | None = None
     previous_end = 0
     for start, end in sentences(doc):
         first = tokens.first_word(start, end)
@@ -238,7 +237,7 @@ _STEPS = frozenset({"ACCESS", "INJECTION", "REPEAT"})
 _SEPARATOR_LINE = re.compile(r"[ \t\-=+|:_]*")
 
 
-def _header_row(text: str, line_start: int, ents: list[Span], field_end: int | None) -> bool:
+def _header_row(text: str, line_start: int, ents: list[Entity], field_end: int | None) -> bool:
     """A row of column names: no level, no "Label:" before it ("Intra-service time: start 10:05 |
     end 10:27" is a field written with pipes), and rows below it."""
     if field_end is not None or any(e.label_ == "LEVEL" for e in ents):
@@ -279,7 +278,7 @@ def _is_heading(tokens: NoteTokens, first: int, end: int) -> bool:
     return ends_line and len(words) <= _HEADING_WORDS and tokens.word(words[-1]) != "."
 
 
-def _drop_field_names(colon: int, ents: list[Span]) -> list[Span]:
+def _drop_field_names(colon: int, ents: list[Entity]) -> list[Entity]:
     """A templated field's name is not a statement: "Cavity creation device: [x] None"; the
     names in FIELD_NAMES_KEPT are, and so is a level that is the whole name ("T ten: bilateral
     access ...", dictated)."""
