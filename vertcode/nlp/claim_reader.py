@@ -21,7 +21,7 @@ from vertcode.nlp.errors import require_before
 from vertcode.nlp.reading.layout import FIELD_END
 from vertcode.nlp.saving import rules_from_bytes, rules_from_disk, rules_to_bytes, rules_to_disk
 from vertcode.nlp.sections import SectionIndex
-from vertcode.nlp.sentences import at_line_start, field_label_end, is_heading_line
+from vertcode.nlp.sentences import NoteTokens
 from vertcode.nlp.tokenizer import note_text
 
 REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "vertcode_findings")
@@ -195,6 +195,7 @@ class _Sentences:
         # Folded, so a `requires` word is found wherever a regex with re.I matches ("oſteoporotic").
         self.lower = text.translate(level_names.LOOKALIKES).lower()
         index = SectionIndex(doc)
+        tokens = NoteTokens(doc)
         sents = list(doc.sents)
         levels_of = _sentence_levels(doc, [sent.start for sent in sents])
         categories: dict[int, tuple[str | None, int]] = {}
@@ -212,7 +213,7 @@ class _Sentences:
                 categories[holder.title_start] = _section_category(holder, doc, text)
             category, scope_end = categories[holder.title_start]
             section = None if scope_end <= start else category
-            if section in _NOT_DIAGNOSIS and sent.start > holder.title_start and _starts_field(sent):
+            if section in _NOT_DIAGNOSIS and sent.start > holder.title_start and _starts_field(tokens, sent):
                 # "Anesthesia: MAC" then "Preop dx: L1 osteoporotic fracture": a field the section
                 # rules do not know ends the one before it, as it does for the procedure's reading.
                 ended = sent.start
@@ -305,11 +306,11 @@ def _certainty(rules: _Rules, sentence: str, start: int, end: int) -> str:
     return "certain"
 
 
-def _starts_field(sent: Span) -> bool:
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or not at_line_start(first):
+def _starts_field(tokens: NoteTokens, sent: Span) -> bool:
+    first = tokens.first_word(sent.start, sent.end)
+    if first is None or not tokens.line_start[first]:
         return False
-    return field_label_end(sent.doc, first.i) is not None or is_heading_line(sent)
+    return tokens.field_label_end(first) is not None or tokens.is_heading_line(first, sent.end)
 
 
 def _risk_sentence(rules: _Rules, sentence: str) -> bool:

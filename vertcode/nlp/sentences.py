@@ -7,9 +7,9 @@ operative notes and cost one pass over the tokens.
 import re
 
 import numpy
-from spacy.attrs import IS_SPACE, ORTH, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LENGTH, ORTH, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from vertcode.nlp.tokenizer import note_text
 
@@ -18,68 +18,119 @@ _BULLETS = frozenset({"-", "*", "•", "[", "|"})
 _LABEL_WORDS = 5
 
 
-def field_label_end(doc: Doc, start: int) -> int | None:
-    """Index of the colon when a "Label:" of a few words starts at `start`, else None.
+class NoteTokens:
+    """A Doc's tokens as plain lists, read from the Doc once: each token's text, offset, whether
+    it is white space or letters, and whether a line starts at it.
 
-    "Level(s) treated:", "Cement:", "Cavity creation:" label a templated report's fields; a
-    level such as "T12:" does not.
+    The layout rules ask these of the same tokens many times a note; asking a spaCy `Token` each
+    time made one (`Doc.__getitem__`) for every question.
     """
-    words = 0
-    for i in range(start, min(len(doc), start + _LABEL_WORDS + 4)):
-        token = doc[i]
-        if token.text == ":":
-            return i if words else None
-        if token.is_space:
-            return None
-        if token.is_alpha:
-            words += 1
-            if words > _LABEL_WORDS or (words == 1 and not token.text[0].isupper()):
+
+    def __init__(self, doc: Doc):
+        self.text = note_text(doc)
+        # int64: a column of uint64 becomes Python ints at half the speed.
+        columns = doc.to_array([IDX, LENGTH, IS_SPACE, IS_ALPHA]).reshape(-1, 4).astype("int64")
+        idx = columns[:, 0]
+        self.idx: list[int] = idx.tolist()
+        self.ends: list[int] = (idx + columns[:, 1]).tolist()
+        self.space: list[bool] = columns[:, 2].astype(bool).tolist()
+        self.alpha: list[bool] = columns[:, 3].astype(bool).tolist()
+        # spaCy keeps a line break as a white-space token of its own, never as trailing whitespace.
+        self.line_start = [False] * len(self.idx)
+        if self.idx:
+            self.line_start[0] = True
+        for i in numpy.flatnonzero(columns[:-1, 2]).tolist():
+            if "\n" in self.word(i):
+                self.line_start[i + 1] = True
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def word(self, i: int) -> str:
+        """Token `i`'s text; cut from the note only when asked, as most tokens never are."""
+        return self.text[self.idx[i] : self.ends[i]]
+
+    def end_char(self, i: int) -> int:
+        """Where token `i`'s text ends."""
+        return self.ends[i]
+
+    def span_text(self, start: int, end: int) -> str:
+        """The text of tokens `start` to `end`, as `doc[start:end].text` gives it."""
+        return self.text[self.idx[start] : self.end_char(end - 1)] if end > start else ""
+
+    def first_word(self, start: int, end: int) -> int | None:
+        """The first token from `start` to `end` that is not white space."""
+        return next((i for i in range(start, end) if not self.space[i]), None)
+
+    def field_label_end(self, start: int) -> int | None:
+        """Index of the colon when a "Label:" of a few words starts at `start`, else None.
+
+        "Level(s) treated:", "Cement:", "Cavity creation:" label a templated report's fields; a
+        level such as "T12:" does not.
+        """
+        words = 0
+        for i in range(start, min(len(self.idx), start + _LABEL_WORDS + 4)):
+            text = self.word(i)
+            if text == ":":
+                return i if words else None
+            if self.space[i]:
                 return None
-        elif not (
-            token.text in ("(", ")", "/", "&", "-") or (token.text.isdigit() and len(doc[start].text) > 1 and words)
-        ):
-            return None  # a number may follow a label's first word ("Level 2 of 3:"), not a level's ("L 1:")
-    return None
+            if self.alpha[i]:
+                words += 1
+                if words > _LABEL_WORDS or (words == 1 and not text[0].isupper()):
+                    return None
+            elif not (text in ("(", ")", "/", "&", "-") or (text.isdigit() and len(self.word(start)) > 1 and words)):
+                return None  # a number may follow a label's first word ("Level 2 of 3:"), not a level's ("L 1:")
+        return None
+
+    def is_heading_line(self, start: int, end: int) -> bool:
+        """The tokens from `start` to `end` are a short capitalised line standing alone, such as
+        "Procedure Details"."""
+        words = [i for i in range(start, end) if not self.space[i]]
+        if not words or len(words) > _LABEL_WORDS or not self.word(words[0])[:1].isupper():
+            return False
+        if not all(self.alpha[i] or self.word(i) in ("&", "/", "-") for i in words):
+            return False
+        after = words[-1] + 1
+        return after == len(self.idx) or (self.space[after] and "\n" in self.word(after))
+
+    def at_item_start(self, i: int) -> bool:
+        """At the start of a line, or just after the line's list marker ("3. Cement:", "- Side:")."""
+        line_start = self.line_start
+        if line_start[i]:
+            return True
+        if i >= 1 and self.word(i - 1) in _BULLETS and line_start[i - 1]:
+            return True
+        return i >= 2 and self.word(i - 1) in (".", ")") and self.numbered(i - 2) and line_start[i - 2]
+
+    def starts_list_item(self, i: int) -> bool:
+        """True when a sentence's first word, token `i`, is a bullet or number at the start of a line."""
+        return self.line_start[i] and (self.word(i) in _BULLETS or self.numbered(i))
+
+    def numbered(self, i: int) -> bool:
+        return self.word(i).isdigit() and i + 1 < len(self.idx) and self.word(i + 1) in (".", ")")
+
+    def table_row(self, i: int) -> bool:
+        """The line starting at token `i` is a row of a table of cells between pipes ("L2 | 13G | 3.0 |")."""
+        start, text = self.idx[i], self.text
+        end = text.find("\n", start)
+        return text.count("|", start, len(text) if end < 0 else end) >= 2
+
+    def leader_field(self, i: int) -> bool:
+        """The line starting at token `i` is a field with a dot leader ("L5 cement ........ none")."""
+        start, text = self.idx[i], self.text
+        end = text.find("\n", start)
+        return _LEADER.search(text, start, len(text) if end < 0 else end) is not None
 
 
-def is_heading_line(sent) -> bool:
-    """A short capitalised line standing alone, such as "Procedure Details"."""
-    words = [t for t in sent if not t.is_space]
-    if not words or len(words) > _LABEL_WORDS or not words[0].text[:1].isupper():
-        return False
-    if not all(t.is_alpha or t.text in ("&", "/", "-") for t in words):
-        return False
-    last = words[-1]
-    after = sent.doc[last.i + 1] if last.i + 1 < len(sent.doc) else None
-    return after is None or (after.is_space and "\n" in after.text)
-
-
-def at_line_start(token: Token) -> bool:
-    if token.i == 0:
-        return True
-    # spaCy keeps a line break as a white-space token of its own, never as trailing whitespace.
-    previous = token.doc[token.i - 1]
-    return previous.is_space and "\n" in previous.text
-
-
-def at_item_start(token: Token) -> bool:
-    """At the start of a line, or just after the line's list marker ("3. Cement:", "- Side:")."""
-    if at_line_start(token):
-        return True
-    doc, i = token.doc, token.i
-    if i >= 1 and doc[i - 1].text in _BULLETS and at_line_start(doc[i - 1]):
-        return True
-    return i >= 2 and doc[i - 1].text in (".", ")") and _numbered(doc[i - 2]) and at_line_start(doc[i - 2])
-
-
-def starts_list_item(first: Token) -> bool:
-    """True when a sentence's first word is a bullet or number at the start of a line."""
-    return at_line_start(first) and (first.text in _BULLETS or _numbered(first))
-
-
-def _numbered(token: Token) -> bool:
-    doc = token.doc
-    return token.text.isdigit() and token.i + 1 < len(doc) and doc[token.i + 1].text in (".", ")")
+def sentences(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) tokens of each sentence, as `Doc.sents` gives them, without a Span each."""
+    if not len(doc):
+        return []
+    starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
 
 
 @Language.factory("vertcode_sentences")
@@ -107,26 +158,19 @@ class SentenceSplitter:
             ends = numpy.isin(orth[words], self.terminals)
             starts[words[1:][ends[:-1]]] = 1
             starts[words[0]] = 1
+        tokens = NoteTokens(doc)
         for i in numpy.flatnonzero(space).tolist():
-            token = doc[i]
-            if "\n" not in token.text:
+            if "\n" not in tokens.word(i):
                 continue
             j = numpy.searchsorted(words, i)
             if j == len(words):
                 continue
-            before = doc[words[j - 1]].text if j else None
-            if token.text.count("\n") > 1 or before in (None, ":", ".") or _line_item_follows(token):
+            before = tokens.word(words[j - 1]) if j else None
+            if tokens.word(i).count("\n") > 1 or before in (None, ":", ".") or _line_item_follows(tokens, i + 1):
                 starts[words[j]] = 1
         starts[0] = 1
         doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))  # type: ignore[arg-type]
         return doc
-
-
-def table_row(doc: Doc, token: Token) -> bool:
-    """The line starting at `token` is a row of a table of cells between pipes ("L2 | 13G | 3.0 |")."""
-    text = note_text(doc)
-    end = text.find("\n", token.idx)
-    return text.count("|", token.idx, len(text) if end < 0 else end) >= 2
 
 
 _LEVEL_ITEM = re.compile(r"[CTLS][1-9]\d?")
@@ -159,25 +203,16 @@ def _per_level_list(text: str, at: int) -> bool:
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")
 
 
-def leader_field(doc: Doc, token: Token) -> bool:
-    """The line starting at `token` is a field with a dot leader ("L5 cement ........ none")."""
-    text = note_text(doc)
-    end = text.find("\n", token.idx)
-    return _LEADER.search(text, token.idx, len(text) if end < 0 else end) is not None
-
-
-def _line_item_follows(newline: Token) -> bool:
+def _line_item_follows(tokens: NoteTokens, i: int) -> bool:
     """A numbered or bulleted item, a table row, an ALL-CAPS heading word or a field label starts
-    the next line."""
-    doc = newline.doc
-    if newline.i + 1 >= len(doc):
+    the next line, at token `i`."""
+    if i >= len(tokens):
         return False
-    token = doc[newline.i + 1]
-    text = token.text
-    if text in _BULLETS or _numbered(token) or table_row(doc, token) or leader_field(doc, token):
+    text = tokens.word(i)
+    if text in _BULLETS or tokens.numbered(i) or tokens.table_row(i) or tokens.leader_field(i):
         return True
-    if _LEVEL_ITEM.fullmatch(text) and _per_level_list(note_text(doc), token.idx):
+    if _LEVEL_ITEM.fullmatch(text) and _per_level_list(tokens.text, tokens.idx[i]):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True
-    return field_label_end(doc, token.i) is not None
+    return tokens.field_label_end(i) is not None

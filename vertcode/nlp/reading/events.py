@@ -1,23 +1,26 @@
 """What one sentence says: the levels it names, in which context, and the work it documents.
 
 Reads a `Statement` (vertcode.nlp.reading.layout) and the ConText graph `doc._.context_graph`;
-gives an `Event`, which knows nothing of the sentences before it.
+gives an `Event`, which knows nothing of the sentences before it. `Context` makes the note's
+`Entity` records, each with its ConText status.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from vertcode.levels import SACRUM, LevelError, parse
 from vertcode.model import Evidence
 from vertcode.nlp.reading.bodies import BodyNotes, Term
+from vertcode.nlp.reading.entities import Entity, read_entities
 from vertcode.nlp.reading.layout import Statement
-from vertcode.nlp.tokenizer import note_text
+from vertcode.nlp.sentences import NoteTokens
 
 #: Labels whose presence in a sentence documents that work was done at its levels.
 INDICATORS = frozenset({"TECHNIQUE", "DEVICE", "CEMENT", "ACCESS", "REPEAT", "TREATED", "INJECTION"})
@@ -38,38 +41,31 @@ _CONTEXT_STATUS = (
 )
 
 
-def evidence(span: Span, label: str | None = None) -> Evidence:
-    return Evidence(span.start_char, span.end_char, span.text, label or span.label_)
-
-
 def term_id(value: str, device: str | None = None, approximate: bool = False) -> str:
     """The span id a term's matches carry: its value, the device it implies, and "~" for a
     misheard form."""
     return "|".join([value, device or "", "~" if approximate else ""]).rstrip("|")
 
 
-def term_value(span: Span) -> tuple[str, str | None]:
-    """(id, implied device) of a term span: "balloon kyphoplasty" is augmentation with a balloon."""
-    value, _, rest = span.id_.partition("|")
+def term_value(ent: Entity) -> tuple[str, str | None]:
+    """(id, implied device) of a term: "balloon kyphoplasty" is augmentation with a balloon."""
+    value, _, rest = ent.id_.partition("|")
     return value, rest.partition("|")[0] or None
 
 
-def is_approximate(span: Span) -> bool:
-    """A match on a misheard form ("keyhole plasty"), a slip corrected by the NORM ("kyphopasty")
-    or pieces speech recognition split ("kypho plasty")."""
-    return span.id_.endswith("|~") or any(t.norm_ != t.lower_ for t in span if not t.is_space)
-
-
 class Context:
-    """The ConText status of each entity of one Doc."""
+    """The ConText status of each entity of one Doc: `ents`, its entities as the reader reads them."""
 
-    def __init__(self, doc: Doc):
-        self.doc = doc
-        self.text = note_text(doc)
+    def __init__(self, doc: Doc, tokens: NoteTokens):
+        self.tokens = tokens
+        self.text = tokens.text
         graph = doc._.context_graph
         categories: dict[tuple[int, int], set[str]] = {}
+        # What `Span._.modifiers` holds, the modifiers of each target in the order of the edges.
+        self.edges: dict[tuple[int, int], list] = {}
         for target, modifier in graph.edges if graph else ():
             categories.setdefault((target.start, target.end), set()).add(modifier.category)
+            self.edges.setdefault((target.start, target.end), []).append(modifier)
         self.statuses = {
             key: next(status for category, status in _CONTEXT_STATUS if category in found)
             for key, found in categories.items()
@@ -85,11 +81,12 @@ class Context:
         # Where the note names a substance injected that is not cement (lidocaine, contrast): the
         # triggers whose only targets are injections (patterns/context.json).
         self.substances = sorted(m.modifier_span[0] for m in modifiers if m.allowed_types == {"INJECTION"})
+        self.ents = read_entities(doc, tokens, self._status)
 
-    def status(self, ent: Span) -> str | None:
+    def _status(self, start: int, end: int, label: str) -> str | None:
         """An entity's context status; a term inside a negation ("no cement was injected") is negated."""
-        status = self.statuses.get((ent.start, ent.end))
-        if status is None and ent.label_ != "LEVEL" and ent.start in self.denied:
+        status = self.statuses.get((start, end))
+        if status is None and label != "LEVEL" and start in self.denied:
             return "negated"
         return status
 
@@ -100,20 +97,25 @@ class Context:
         if any(e.label_ in ("CEMENT", "DEVICE") for e in event.live):
             return event
 
-        def other(injection: Span) -> bool:
+        def other(injection: Entity) -> bool:
             i = bisect_left(self.substances, injection.start)
             return i > 0 and self.substances[i - 1] > cement_named
 
         kept = [e for e in event.indicators if e.label_ != "INJECTION" or not other(e)]
         return replace(event, indicators=kept) if len(kept) < len(event.indicators) else event
 
-    def cement_withheld(self, ents: list[Span]) -> bool:
+    def cement_withheld(self, ents: list[Entity]) -> bool:
         """Cement inside an abort trigger: "no cement was injected", "no cement was placed"."""
         return any(e.label_ == "CEMENT" and e.start in self.aborting for e in ents)
 
-    def modifiers(self, ent: Span) -> list[Evidence]:
+    def modifiers(self, ent: Entity) -> list[Evidence]:
         """The triggers modifying an entity, as evidence labelled with their category."""
-        return [evidence(self.doc[m.modifier_span[0] : m.modifier_span[1]], m.category) for m in ent._.modifiers]
+        tokens = self.tokens
+        return [
+            Evidence(tokens.idx[start], tokens.end_char(end - 1), tokens.span_text(start, end), m.category)
+            for m in self.edges.get((ent.start, ent.end), ())
+            for start, end in [m.modifier_span]
+        ]
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class Corrections:
         self.right_first = [re.compile(r["regex"], re.I) for r in rules.get("right_first", [])]
         self.right_last = [re.compile(r["regex"], re.I) for r in rules.get("right_last", [])]
 
-    def find(self, levels: list[tuple[Span, list[str]]], text: str) -> list[tuple[int, int]]:
+    def find(self, levels: list[tuple[Entity, list[str]]], text: str) -> list[tuple[int, int]]:
         """(wrong, right) indices into `levels` of each correction in a sentence."""
         found = []
         for k in range(len(levels) - 1):
@@ -173,16 +175,16 @@ class Event:
 
     statement: Statement
     mentions: list[Mention]
-    levels: list[tuple[Span, list[str]]]
-    live: list[Span]
-    indicators: list[Span]
+    levels: list[tuple[Entity, list[str]]]
+    live: list[Entity]
+    indicators: list[Entity]
     descriptive: bool
     title: bool
-    stopped: list[Span]
+    stopped: list[Entity]
     #: Cement written here, even under FINDINGS, documents the cement of the session.
     cement: bool
     #: Cavity devices it says were not used ("no balloon was used", "the tamps could not be advanced").
-    denied_devices: list[Span]
+    denied_devices: list[Entity]
     #: Words written like a level that name no vertebra ("T14", "C8"), never dropped in silence.
     unreadable: list[Evidence]
     #: "The treated level was L1, not T12".
@@ -193,17 +195,16 @@ class Event:
     abandoned_sides: tuple[str, ...] = ()
 
 
-def _before(level: Span, volumes: list[Span]) -> int:
+def _before(level: Entity, volumes: list[Entity]) -> float:
     """How far before a volume a level stands: "L4 0 mL" reads the volume with the level before it."""
-    gaps = [v.start - level.end for v in volumes if v.start >= level.end]
-    return min(gaps) if gaps else len(level.doc)
+    return min((v.start - level.end for v in volumes if v.start >= level.end), default=math.inf)
 
 
-def _nearest(ent: Span, others: list[Span]) -> Span:
+def _nearest(ent: Entity, others: list[Entity]) -> Entity:
     return min(others, key=lambda o: (distance(o, ent), o.start > ent.start))
 
 
-def distance(a: Span, b: Span) -> int:
+def distance(a: Entity, b: Entity) -> int:
     """Tokens between two spans (0 when they overlap)."""
     if a.end <= b.start:
         return b.start - a.end
@@ -212,7 +213,7 @@ def distance(a: Span, b: Span) -> int:
     return 0
 
 
-def biopsy_levels(biopsy: Span, levels: list[tuple[Span, list[str]]]) -> tuple[str, ...]:
+def biopsy_levels(biopsy: Entity, levels: list[tuple[Entity, list[str]]], tokens: NoteTokens) -> tuple[str, ...]:
     """The levels a biopsy word is of: all the sentence names, but where it names several
     apart ("L2 and L3 balloon kyphoplasty with L2 bone biopsy"), the nearest and those listed
     with it ("biopsy of T12 and L1")."""
@@ -221,9 +222,9 @@ def biopsy_levels(biopsy: Span, levels: list[tuple[Span, list[str]]]) -> tuple[s
     # At equal distance the level after it: "a bone biopsy needle ... into the L3 lesion".
     nearest = min(range(len(levels)), key=lambda i: (distance(biopsy, levels[i][0]), levels[i][0].start < biopsy.start))
     first = last = nearest
-    while first > 0 and _listed_together(levels[first - 1][0], levels[first][0]):
+    while first > 0 and _listed_together(tokens, levels[first - 1][0], levels[first][0]):
         first -= 1
-    while last < len(levels) - 1 and _listed_together(levels[last][0], levels[last + 1][0]):
+    while last < len(levels) - 1 and _listed_together(tokens, levels[last][0], levels[last + 1][0]):
         last += 1
     return tuple(level for _, named in levels[first : last + 1] for level in named)
 
@@ -231,32 +232,32 @@ def biopsy_levels(biopsy: Span, levels: list[tuple[Span, list[str]]]) -> tuple[s
 _LIST_JOINERS = frozenset({"and", "or", ",", "&", "/", "-", "to", "through", "plus"})
 
 
-def _listed_together(left: Span, right: Span) -> bool:
-    return all(t.is_space or t.lower_ in _LIST_JOINERS for t in left.doc[left.end : right.start])
+def _listed_together(tokens: NoteTokens, left: Entity, right: Entity) -> bool:
+    return all(tokens.space[i] or tokens.word(i).lower() in _LIST_JOINERS for i in range(left.end, right.start))
 
 
 def event_of(statement: Statement, context: Context, corrections: Corrections) -> Event:
     excluded = statement.excluded
     mentions: list[Mention] = []
-    levels: list[tuple[Span, list[str]]] = []
-    live: list[Span] = []
-    denied_devices: list[Span] = []
+    levels: list[tuple[Entity, list[str]]] = []
+    live: list[Entity] = []
+    denied_devices: list[Entity] = []
     unreadable: list[Evidence] = []
     denied_sides: list[str] = []
     abandoned_sides: list[str] = []
     for ent in statement.ents:
-        status = context.status(ent)
+        status = ent.status
         if ent.label_ == "LEVEL":
             try:
                 named = parse(ent.text)
             except LevelError:
                 if not status and not excluded:
-                    unreadable.append(evidence(ent))
+                    unreadable.append(ent.evidence)
                 continue
             if status or excluded:
                 if excluded and status == "aborted":
                     status = None  # an abort is this session's event, told in the procedure
-                mentions.append(Mention(evidence(ent), named, status or "mentioned", excluded, context.modifiers(ent)))
+                mentions.append(Mention(ent.evidence, named, status or "mentioned", excluded, context.modifiers(ent)))
             else:
                 levels.append((ent, named))
         elif not status and not excluded:
@@ -267,7 +268,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
             denied_sides.append(term_value(ent)[0])
             if status == "aborted":
                 abandoned_sides.append(term_value(ent)[0])
-    cement = any(e.label_ == "CEMENT" and not context.status(e) for e in statement.ents)
+    cement = any(e.label_ == "CEMENT" and not e.status for e in statement.ents)
     if excluded:
         return Event(statement, mentions, [], [], [], False, False, [], cement, denied_devices, [], [])
     corrected = []
@@ -284,7 +285,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
     if any(SACRUM in named for _, named in levels):
         # "Needles into the sacral alae at S1": the segment is where in the sacrum, not a body.
         segments = [(ent, named) for ent, named in levels if all(n[0] == "S" and n != SACRUM for n in named)]
-        mentions += [Mention(evidence(ent), named, "mentioned", False, []) for ent, named in segments]
+        mentions += [Mention(ent.evidence, named, "mentioned", False, []) for ent, named in segments]
         levels = [pair for pair in levels if pair not in segments]
     if not any(level.startswith("S") for _, named in levels for level in named):
         # "Sacroplasty for sacral insufficiency fracture": the procedure names its site.
@@ -297,7 +298,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # treatment did not.
         empty = levels if statement.no_cement else [min(levels, key=lambda p: _before(p[0], no_cement))]
         mentions += [
-            Mention(evidence(ent), named, "aborted", False, [evidence(e) for e in no_cement]) for ent, named in empty
+            Mention(ent.evidence, named, "aborted", False, [e.evidence for e in no_cement]) for ent, named in empty
         ]
         levels = [pair for pair in levels if pair not in empty]
     hardware = [e for e in live if e.label_ == "HARDWARE"]
@@ -305,7 +306,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # "Working above the L3 screw heads": a level written against existing hardware is where
         # the hardware is, not a level worked on.
         beside = [(ent, named) for ent, named in levels if any(distance(h, ent) <= 1 for h in hardware)]
-        mentions += [Mention(evidence(ent), named, "mentioned", False, []) for ent, named in beside]
+        mentions += [Mention(ent.evidence, named, "mentioned", False, []) for ent, named in beside]
         levels = [pair for pair in levels if pair not in beside]
     screws = [e for e in live if e.label_ == "SCREW"]
     if screws:
@@ -314,7 +315,7 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
         # augments screws, not vertebral bodies.
         bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
         screwed = [(ent, named) for ent, named in levels if _nearest(ent, screws + bearers) in screws]
-        mentions += [Mention(evidence(ent), named, "instrumented", False, []) for ent, named in screwed]
+        mentions += [Mention(ent.evidence, named, "instrumented", False, []) for ent, named in screwed]
         levels = [pair for pair in levels if pair not in screwed]
         if not bearers:
             live = [e for e in live if e.label_ not in INDICATORS]
@@ -342,12 +343,12 @@ def event_of(statement: Statement, context: Context, corrections: Corrections) -
     )
 
 
-def term_of(span: Span) -> Term:
+def term_of(ent: Entity) -> Term:
     """The term an entity names, with its evidence."""
-    return Term(term_value(span)[0], evidence(span))
+    return Term(term_value(ent)[0], ent.evidence)
 
 
-def attach_details(notes: BodyNotes, live: Iterable[Span]) -> None:
+def attach_details(notes: BodyNotes, live: Iterable[Entity]) -> None:
     """A sentence's approach and side words, as the level's."""
     for ent in live:
         if ent.label_ == "APPROACH":

@@ -1,6 +1,6 @@
 """The layout of a note: how each sentence is framed, before what it says is read.
 
-Reads the Doc's sentences, `doc._.sections` (vertcode_sections) and `doc.ents`; gives one
+Reads the Doc's sentences, `doc._.sections` (vertcode_sections) and its `Entity` records; gives one
 `Statement` per sentence: the entities it is read with, whether it stands in a section whose
 levels are never treated, whether it is a title, a templated field or an item of a list.
 """
@@ -11,19 +11,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc
 
 from vertcode.nlp.reading.encounter import Encounter
+from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.sections import SectionIndex
-from vertcode.nlp.sentences import (
-    at_item_start,
-    at_line_start,
-    field_label_end,
-    is_heading_line,
-    starts_list_item,
-    table_row,
-)
-from vertcode.nlp.tokenizer import note_text
+from vertcode.nlp.sentences import NoteTokens, sentences
 
 _HEADING_WORDS = 15
 # A table cell saying no cement went in: empty, a dash, zero, "none", "not injected".
@@ -55,7 +48,7 @@ class Statement:
     is empty, "--" or 0.
     """
 
-    ents: list[Span]
+    ents: list[Entity]
     excluded: bool
     title: bool
     field: bool = False
@@ -67,7 +60,7 @@ class Statement:
     category: str | None = None  # of its section: "plan", "history", "addendum"...
 
 
-def section_role(section, doc: Doc) -> tuple[str | None, str]:
+def section_role(section, tokens: NoteTokens) -> tuple[str | None, str]:
     """(role, scope) of a medspaCy section; (None, "section") before the first title.
 
     A heading matched alone on its line carries the roles of all headings: its title says which.
@@ -77,38 +70,38 @@ def section_role(section, doc: Doc) -> tuple[str | None, str]:
         return None, "section"
     metadata = rule.metadata
     if "headings" in metadata:
-        title = " ".join(doc[section.title_start : section.title_end].text.lower().split())
+        title = " ".join(tokens.span_text(section.title_start, section.title_end).lower().split())
         metadata = metadata["headings"].get(title, {"role": None})
     return metadata["role"], metadata.get("scope", "section")
 
 
-def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
+def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Encounter) -> Iterator[Statement]:
     """The note's sentences in order, each framed by the layout around it; a sentence of an
     earlier note copied in (`encounter`) is excluded like a history."""
-    sections = _Sections(doc)
-    first_word = next((t.i for t in doc if not t.is_space), 0)
-    text = note_text(doc)
-    ents = [e for e in doc.ents if e.label_ != "NOT_LEVEL"]
+    sections = _Sections(doc, tokens)
+    first_word = tokens.first_word(0, len(tokens)) or 0
+    text = tokens.text
     index = 0
-    table_header: list[Span] | None = None
+    table_header: list[Entity] | None = None
     cement_column: int | None = None
     # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
-    open_field: list[Span] | None = None
+    open_field: list[Entity] | None = None
     previous_end = 0
-    for sent in doc.sents:
-        first = next((t for t in sent if not t.is_space), None)
+    for start, end in sentences(doc):
+        first = tokens.first_word(start, end)
         if first is None:
             continue
-        section = sections.of(first.i)
-        role, scope = section_role(section, doc)
-        copied = encounter.in_copy(first.idx)
-        excluded = sections.is_excluded(first, sent, section, role, scope) or copied
+        first_char = tokens.idx[first]
+        section = sections.of(first)
+        role, scope = section_role(section, tokens)
+        copied = encounter.in_copy(first_char)
+        excluded = sections.is_excluded(first, end, section, role, scope) or copied
         in_sentence = []
-        while index < len(ents) and ents[index].start < sent.end:
+        while index < len(ents) and ents[index].start < end:
             in_sentence.append(ents[index])
             index += 1
-        field_end = _field_name_end(first)
-        item = starts_list_item(first)
+        field_end = tokens.field_label_end(first) if tokens.at_item_start(first) else None
+        item = tokens.starts_list_item(first)
         is_field = continues_list = new_item = False
         if field_end is not None:
             open_field = [e for e in in_sentence if e.start < field_end and e.label_ in FIELD_NAMES_KEPT]
@@ -116,9 +109,9 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
             is_field = True
         elif (
             item
-            and first.text != "|"
+            and tokens.word(first) != "|"
             and open_field is not None
-            and not _BLANK_LINE.search(text, previous_end, first.idx)
+            and not _BLANK_LINE.search(text, previous_end, first_char)
         ):
             # "Cavity device:⏎[x] Balloon": a field's value listed on the lines below it is the
             # field's, about the levels in hand. Under a name that is a statement ("Levels
@@ -130,25 +123,27 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
             open_field = None
             new_item = item
         # Where the sentence's words end: a blank line after them belongs to its last token.
-        previous_end = sent[-1].idx if sent[-1].is_space else sent.end_char
-        title = _is_title(first, sent, role, first_word) and not sections.title_ended(first, sent, section, role)
+        last = end - 1
+        previous_end = tokens.idx[last] if tokens.space[last] else tokens.end_char(last)
+        title = _is_title(tokens, first, end, role, first_word) and not sections.title_ended(first, end, section, role)
         if title and role == "title" and any(e.label_ in _STEPS for e in in_sentence):
-            sections.steps_shown(section, sent.end_char)
+            sections.steps_shown(section, tokens.end_char(last))
         no_cement = False
-        if at_line_start(first) and (first.text == "|" or table_row(doc, first)):
+        line_start = tokens.line_start[first]
+        if line_start and (tokens.word(first) == "|" or tokens.table_row(first)):
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
             # "| Level | Treated | PMMA (mL) |" is T11 treated with cement; "| L2 | 13G | -- |"
             # is a level the needle reached and no cement.
-            if table_header is None and _header_row(text, first, in_sentence, field_end):
+            if table_header is None and _header_row(text, first_char, in_sentence, field_end):
                 # The header row names columns; it says nothing of the levels in hand.
                 table_header, in_sentence = [e for e in in_sentence if e.label_ != "LEVEL"], []
                 cement_column = next((_column(text, e.start_char) for e in table_header if e.label_ == "CEMENT"), None)
             elif table_header is not None and any(e.label_ == "LEVEL" for e in in_sentence):
                 in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
                 no_cement = cement_column is not None and bool(
-                    _EMPTY_CELL.fullmatch(_cell(text, first.idx, cement_column))
+                    _EMPTY_CELL.fullmatch(_cell(text, first_char, cement_column))
                 )
-        elif at_line_start(first):
+        elif line_start:
             # A line that is no row ends the table; the rest of a row after a ";" does not.
             table_header = None
         category = getattr(section, "category", None)
@@ -169,9 +164,9 @@ def statements(doc: Doc, encounter: Encounter) -> Iterator[Statement]:
 class _Sections:
     """Which section holds a sentence, and whether its levels can be treated there."""
 
-    def __init__(self, doc: Doc):
-        self.doc = doc
-        self.text = note_text(doc)
+    def __init__(self, doc: Doc, tokens: NoteTokens):
+        self.tokens = tokens
+        self.text = tokens.text
         self.index = SectionIndex(doc)
         # An excluded section ended by a field or heading line its rules do not know.
         self.neutral_section = None
@@ -185,7 +180,7 @@ class _Sections:
     def of(self, i: int):
         return self.index.of(i)
 
-    def is_excluded(self, first: Token, sent: Span, section, role: str | None, scope: str) -> bool:
+    def is_excluded(self, first: int, end: int, section, role: str | None, scope: str) -> bool:
         """True in sections whose levels are never treated (indications, history, findings).
 
         An excluded section ends at the next "Label:" field or heading line that the section rules
@@ -193,20 +188,21 @@ class _Sections:
         """
         if role != "excluded" or section is self.neutral_section:
             return False
-        if first.i < section.body_start:
+        tokens = self.tokens
+        if first < section.body_start:
             return True
-        if scope != "section" and FIELD_END[scope].search(self.text, self.doc[section.body_start].idx, first.idx):
+        if scope != "section" and FIELD_END[scope].search(self.text, tokens.idx[section.body_start], tokens.idx[first]):
             # "Medications: ..." ends at a blank line; "Anesthesia: Local." also at the end of the
             # line its last sentence ends on. The procedure may follow either.
             return False
-        if not at_item_start(first):
+        if not tokens.at_item_start(first):
             return True
-        if field_label_end(self.doc, first.i) or is_heading_line(sent):
+        if tokens.field_label_end(first) or tokens.is_heading_line(first, end):
             self.neutral_section = section
             return False
         return True
 
-    def title_ended(self, first: Token, sent: Span, section, role: str | None) -> bool:
+    def title_ended(self, first: int, end: int, section, role: str | None) -> bool:
         """A title ("Operation: Balloon kyphoplasty Th11 and Th12.") ends at a blank line after
         its words, or at a field or heading line the section rules do not know ("Report: Prone
         positioning..."): what follows describes the work, it does not name it."""
@@ -215,16 +211,20 @@ class _Sections:
         if section.title_start in self.ended_titles:
             return True
         shown = self.steps.get(section.title_start)
-        if shown is not None and "\n" not in self.text[shown : first.idx]:
+        tokens = self.tokens
+        if shown is not None and "\n" not in self.text[shown : tokens.idx[first]]:
             # "Procedure: Prone on the table. L2 first: bilateral cannulas ... L4 next: balloons,
             # 6 mL PMMA": a title running on into the steps of the work has become their description.
             self.ended_titles.add(section.title_start)
             return True
-        words = next((t for t in self.doc[section.body_start : first.i] if not t.is_space), None)
+        words = tokens.first_word(section.body_start, first)
         ended = words is not None and (
-            bool(_BLANK_LINE.search(self.text, words.idx, first.idx))
+            bool(_BLANK_LINE.search(self.text, tokens.idx[words], tokens.idx[first]))
             # An item of the title's own list ("2. Conversion to open: ...") is still the title.
-            or (at_line_start(first) and (field_label_end(self.doc, first.i) is not None or is_heading_line(sent)))
+            or (
+                tokens.line_start[first]
+                and (tokens.field_label_end(first) is not None or tokens.is_heading_line(first, end))
+            )
         )
         if ended:
             self.ended_titles.add(section.title_start)
@@ -237,12 +237,12 @@ _STEPS = frozenset({"ACCESS", "INJECTION", "REPEAT"})
 _SEPARATOR_LINE = re.compile(r"[ \t\-=+|:_]*")
 
 
-def _header_row(text: str, first: Token, ents: list[Span], field_end: int | None) -> bool:
+def _header_row(text: str, line_start: int, ents: list[Entity], field_end: int | None) -> bool:
     """A row of column names: no level, no "Label:" before it ("Intra-service time: start 10:05 |
     end 10:27" is a field written with pipes), and rows below it."""
     if field_end is not None or any(e.label_ == "LEVEL" for e in ents):
         return False
-    end = text.find("\n", first.idx)
+    end = text.find("\n", line_start)
     while end >= 0:
         following = text.find("\n", end + 1)
         line = text[end + 1 : len(text) if following < 0 else following]
@@ -263,29 +263,22 @@ def _cell(text: str, line_start: int, column: int) -> str:
     return cells[column].strip() if column < len(cells) else ""
 
 
-def _is_title(first: Token, sent: Span, role: str | None, first_word: int) -> bool:
+def _is_title(tokens: NoteTokens, first: int, end: int, role: str | None, first_word: int) -> bool:
     """A procedure title section ("PROCEDURE PERFORMED:"), or a heading as the note's first line."""
     if role is not None:
         return role == "title"
-    return first.i == first_word and _is_heading(sent)
+    return first == first_word and _is_heading(tokens, first, end)
 
 
-def _is_heading(sent: Span) -> bool:
+def _is_heading(tokens: NoteTokens, first: int, end: int) -> bool:
     """A short line with no closing full stop: "BALLOON KYPHOPLASTY T11 THROUGH L1"."""
-    words = [t for t in sent if not t.is_space]
-    after = sent.doc[sent.end] if sent.end < len(sent.doc) else None
-    ends_line = after is None or (after.is_space and "\n" in after.text) or sent[-1].is_space
-    return ends_line and len(words) <= _HEADING_WORDS and words[-1].text != "."
+    words = [i for i in range(first, end) if not tokens.space[i]]
+    after = end if end < len(tokens) else None
+    ends_line = after is None or (tokens.space[after] and "\n" in tokens.word(after)) or tokens.space[end - 1]
+    return ends_line and len(words) <= _HEADING_WORDS and tokens.word(words[-1]) != "."
 
 
-def _field_name_end(first: Token) -> int | None:
-    """Where the colon of a templated field's name ("Side:") is, if a sentence starts with one."""
-    if not at_item_start(first):
-        return None
-    return field_label_end(first.doc, first.i)
-
-
-def _drop_field_names(colon: int, ents: list[Span]) -> list[Span]:
+def _drop_field_names(colon: int, ents: list[Entity]) -> list[Entity]:
     """A templated field's name is not a statement: "Cavity creation device: [x] None"; the
     names in FIELD_NAMES_KEPT are, and so is a level that is the whole name ("T ten: bilateral
     access ...", dictated)."""

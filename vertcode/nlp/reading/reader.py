@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from vertcode.levels import REGION_NAMES, region_of
 from vertcode.model import Evidence, Extraction
 from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings, named_once, repeated_work
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
+from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.reading.events import (
     TECHNIQUE_BEARERS,
     Context,
@@ -24,14 +25,12 @@ from vertcode.nlp.reading.events import (
     biopsy_levels,
     distance,
     event_of,
-    evidence,
-    is_approximate,
     term_of,
     term_value,
 )
 from vertcode.nlp.reading.layout import statements
 from vertcode.nlp.reading.sedation import SedationReader
-from vertcode.nlp.tokenizer import note_text
+from vertcode.nlp.sentences import NoteTokens
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,11 @@ class ReadingRules:
 
 def read(doc: Doc, rules: ReadingRules) -> Extraction:
     """Everything the coding rules need from one note's Doc."""
-    encounter = rules.encounter.read(note_text(doc))
-    reader = _Reader(Context(doc))
-    for statement in statements(doc, encounter):
+    tokens = NoteTokens(doc)
+    encounter = rules.encounter.read(tokens.text)
+    context = Context(doc, tokens)
+    reader = _Reader(context)
+    for statement in statements(doc, tokens, context.ents, encounter):
         if statement.new_item:
             # A new bullet is a new thought: it does not go on about the last item's levels.
             reader.current_levels = []
@@ -58,7 +59,7 @@ def read(doc: Doc, rules: ReadingRules) -> Extraction:
             reader.read(event_of(statement, reader.context, rules.corrections))
         if listed:
             reader.current_levels = listed + [v for v in reader.current_levels if v not in listed]
-    return reader.finish(len(note_text(doc)), encounter)
+    return reader.finish(len(tokens.text), encounter)
 
 
 class _Reader:
@@ -94,13 +95,13 @@ class _Reader:
         # that codes nothing needs a word), not a history's or an earlier note's.
         if not statement.copied and (not statement.excluded or statement.category == "plan"):
             self.extraction.work_words.extend(
-                (evidence(e), self.context.status(e)) for e in statement.ents if e.label_ in ("TECHNIQUE", "DEVICE")
+                (e.evidence, e.status) for e in statement.ents if e.label_ in ("TECHNIQUE", "DEVICE")
             )
         if not event.statement.addendum:
             self.apply(event)
             return
         # An addendum that changes what a level's status is must be seen by a coder.
-        named = [(m.evidence, m.levels) for m in event.mentions] + [(evidence(e), n) for e, n in event.levels]
+        named = [(m.evidence, m.levels) for m in event.mentions] + [(e.evidence, n) for e, n in event.levels]
         before = {level: self._status(level) for _, levels in named for level in levels}
         self.apply(event)
         self.extraction.amended.extend(
@@ -122,10 +123,10 @@ class _Reader:
             named = [b.level for b in self.bodies.values() if b.status() == "historical" and not b.instrumented]
         if len(named) != 1:
             return event
-        self.referenced = self.referenced or (named, evidence(reference))
+        self.referenced = self.referenced or (named, reference.evidence)
         if not event.indicators:
             return event
-        self.extraction.resolved_levels.append(evidence(reference))
+        self.extraction.resolved_levels.append(reference.evidence)
         return replace(event, levels=[(reference, named)])
 
     def place_at_reference(self) -> None:
@@ -166,7 +167,7 @@ class _Reader:
                 if mention.aside:
                     notes.aside.add(mention.evidence.start)
                 notes.modifiers.extend(mention.modifiers)
-        self.extraction.device_denied.extend(evidence(e) for e in event.denied_devices)
+        self.extraction.device_denied.extend(e.evidence for e in event.denied_devices)
         if event.cement:
             self.extraction.cement_documented = True
         if event.statement.excluded:
@@ -191,7 +192,7 @@ class _Reader:
             # "each level received 3 cc of cement": the cement is cited at each of them.
             region = term_value(every)[0]
             devices = [term_of(e) for e in event.live if e.label_ == "DEVICE"]
-            cement = [evidence(i) for i in event.indicators if i.label_ in ("CEMENT", "INJECTION")]
+            cement = [i.evidence for i in event.indicators if i.label_ in ("CEMENT", "INJECTION")]
             for notes in self.bodies.values():
                 if not any(s == "treated" for _, s in notes.statuses):
                     continue
@@ -211,7 +212,7 @@ class _Reader:
             body.abandoned_sides.update(event.abandoned_sides)
             # "The bone tamp was withdrawn without being inflated": it made no cavity at this level.
             body.voided += [(term_value(e)[0], e.start_char) for e in event.denied_devices]
-        self.extraction.stopped.extend(evidence(e) for e in event.stopped)
+        self.extraction.stopped.extend(e.evidence for e in event.stopped)
         sides = [term_value(e)[0] for e in event.statement.ents if e.label_ == "LATERALITY"]
         if sides and not event.levels and self.context.cement_withheld(event.statement.ents):
             # "No cement was injected on the left": that side was not treated.
@@ -221,14 +222,14 @@ class _Reader:
             # "No cement was injected." ends the treatment of the levels in hand.
             withheld = next(e for e in event.statement.ents if e.label_ == "CEMENT")
             for level in self.current_levels:
-                self.body(level).mention(evidence(withheld), "aborted")
+                self.body(level).mention(withheld.evidence, "aborted")
         if event.stopped:
             # "The procedure was terminated": the levels in hand were not treated; "the L2 cannulas
             # were withdrawn and the procedure was terminated" names them.
             # An unticked "[ ] L3" beside "the procedure was cancelled" was never begun.
             named = [level for m in event.mentions if m.status in ("aborted", "mentioned") for level in m.levels]
             for level in named if event.mentions else self.current_levels:
-                self.body(level).mention(evidence(event.stopped[0]), "aborted")
+                self.body(level).mention(event.stopped[0].evidence, "aborted")
         self.update_technique(event)
 
     def correct_technique(self, event: Event) -> None:
@@ -242,11 +243,11 @@ class _Reader:
         for level in [level for _, levels in event.levels for level in levels] or self.current_levels:
             body = self.body(level)
             body.corrected = technique
-            self.extraction.amended.append(evidence(named[-1]))
+            self.extraction.amended.append(named[-1].evidence)
 
     def note_documented(self, event: Event) -> None:
         self.extraction.approximate.extend(
-            evidence(e) for e in event.live if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT") and is_approximate(e)
+            e.evidence for e in event.live if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT") and e.approximate
         )
         for ent in event.live:
             if ent.label_ == "TECHNIQUE":
@@ -256,34 +257,34 @@ class _Reader:
             elif ent.label_ == "CEMENT":
                 self.cement_in_procedure = True
                 self.cement_named = ent.start
-                self.extraction.cement.append(evidence(ent))
+                self.extraction.cement.append(ent.evidence)
                 if not event.statement.title:
                     self.described_cement.append(ent.start_char)
             elif ent.label_ in ("GUIDANCE", "INCLUDED"):
                 service = "imaging guidance" if ent.label_ == "GUIDANCE" else term_value(ent)[0]
                 about = tuple(level for _, lv in event.levels for level in lv) or tuple(self.current_levels)
-                self.extraction.included.append((service, evidence(ent), about))
+                self.extraction.included.append((service, ent.evidence, about))
             elif ent.label_ == "OPEN":
-                self.extraction.open_procedure.append(evidence(ent))
+                self.extraction.open_procedure.append(ent.evidence)
                 if not event.statement.title:
                     self.described_open.append(ent.start_char)
             elif ent.label_ == "SCREW":
-                self.extraction.screws.append(evidence(ent))
+                self.extraction.screws.append(ent.evidence)
                 if term_value(ent)[0] == "augmented screws":
                     self.extraction.augmented_screws = True
                 if any(e.label_ == "PERCUTANEOUS" for e in event.live):
                     self.extraction.percutaneous_screws = True
             elif ent.label_ == "BIOPSY":
-                named = biopsy_levels(ent, event.levels) or tuple(self.current_levels)
-                self.extraction.biopsies.append((evidence(ent), named))
+                named = biopsy_levels(ent, event.levels, self.context.tokens) or tuple(self.current_levels)
+                self.extraction.biopsies.append((ent.evidence, named))
                 self.biopsied.update(named)
 
-    def resolve(self, bearer: Span, event: Event) -> Technique | None:
+    def resolve(self, bearer: Entity, event: Event) -> Technique | None:
         if bearer.label_ == "REPEAT":
             worked = [self.bodies[level] for level in self.worked if level in self.bodies]
             return repeated_work(worked) or self.current_technique
         value, device = term_value(bearer)
-        ev = evidence(bearer)
+        ev = bearer.evidence
         if bearer.label_ == "DEVICE":
             return Technique("augmentation", "title" if event.title else "device", ev, Term(value, ev))
         return Technique(
@@ -295,7 +296,7 @@ class _Reader:
         bearers = [e for e in live if e.label_ in TECHNIQUE_BEARERS]
         devices = [term_of(e) for e in live if e.label_ == "DEVICE"]
         for ent, named in levels:
-            ev = evidence(ent)
+            ev = ent.evidence
             if len(levels) == 1:
                 # One level in the sentence: every technique and device written there is its own
                 # ("L4 vertebroplasty, then balloon kyphoplasty of the same level").
@@ -320,7 +321,7 @@ class _Reader:
                     # Named within "at each level ...", a level is one of several, not alone.
                     every = any(e.label_ == "ALL_LEVELS" for e in live)
                     notes.described.append((ev.start, len(named) == 1 and not every))
-                notes.evidence.update(evidence(i) for i in event.indicators)
+                notes.evidence.update(i.evidence for i in event.indicators)
                 notes.techniques.extend(techniques)
                 if len(levels) == 1 or not any(t.technique == "vertebroplasty" for t in techniques):
                     (notes.named_devices if event.title else notes.devices).extend(devices)
@@ -332,7 +333,7 @@ class _Reader:
         if not self.current_levels:
             self.unplaced.append(event)
             self.extraction.unplaced.extend(
-                evidence(e) for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT")
+                e.evidence for e in indicators if e.label_ in ("TECHNIQUE", "DEVICE", "CEMENT")
             )
             return
         resolved = [t for t in (self.resolve(b, event) for b in live if b.label_ in TECHNIQUE_BEARERS) if t]
@@ -351,7 +352,7 @@ class _Reader:
             notes.fallback = notes.fallback or self.current_technique
             if event.descriptive:
                 notes.described.append((indicators[0].start_char, len(self.current_levels) == 1))
-            notes.evidence.update(evidence(i) for i in indicators)
+            notes.evidence.update(i.evidence for i in indicators)
             if agreed:
                 notes.techniques.append(agreed)
                 if agreed.technique != "vertebroplasty":

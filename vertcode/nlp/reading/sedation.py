@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Span
-
 from vertcode.model import Sedation
-from vertcode.nlp.reading.events import Context, evidence
+from vertcode.nlp.reading.entities import Entity
+from vertcode.nlp.reading.events import Context
 
 
 class SedationReader:
@@ -27,13 +26,13 @@ class SedationReader:
         # The lines that name the sedation: "11:38 Procedure complete; sedation time ends" is one.
         self.lines = {
             text.rfind("\n", 0, e.start_char)
-            for e in context.doc.ents
-            if e.label_ in ("SEDATION", "SEDATION_TIME") and context.status(e) is None
+            for e in context.ents
+            if e.label_ in ("SEDATION", "SEDATION_TIME") and e.status is None
         }
 
-    def read(self, ents: list[Span]) -> None:
+    def read(self, ents: list[Entity]) -> None:
         sedation = self.sedation
-        live = [e for e in ents if self.context.status(e) is None]
+        live = [e for e in ents if e.status is None]
         named = [e for e in live if e.label_ in ("SEDATION", "SEDATION_TIME")]
         text = self.context.text
         # A time is the sedation's in a statement that names it ("Intra-service time: start 09:12,
@@ -48,18 +47,18 @@ class SedationReader:
             line = text.rfind("\n", 0, ent.start_char)
             timed = line in self.lines or ent.start_char < previous_end or (bool(named) and not _step(text, line + 1))
             if ent.label_ == "SEDATION":
-                sedation.evidence.append(evidence(ent))
+                sedation.evidence.append(ent.evidence)
             elif ent.label_ == "OBSERVER":
-                sedation.observer.append(evidence(ent))
+                sedation.observer.append(ent.evidence)
             elif ent.label_ == "ANESTHESIA_CARE":
-                sedation.anesthesia.append(evidence(ent))
+                sedation.anesthesia.append(ent.evidence)
             elif ent.label_ == "DURATION" and ent.id_ == "clock time" and timed:
                 # "Intra-service start time: 13:02" ... "stop time: 13:42".
-                sedation.evidence.append(evidence(ent))
+                sedation.evidence.append(ent.evidence)
                 hours, past = map(int, ent.text.split(":"))
                 self.clock.append(hours * 60 + past)
             elif ent.label_ in ("SEDATION_TIME", "DURATION") and timed:
-                sedation.evidence.append(evidence(ent))
+                sedation.evidence.append(ent.evidence)
                 minutes = _minutes(ent.text)
                 if minutes is not None:
                     sedation.minutes = max(sedation.minutes or 0, minutes)
