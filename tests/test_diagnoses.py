@@ -78,6 +78,18 @@ def test_high_energy_injury_in_osteoporosis_is_asked(coder):
     assert "L1" in claim.queries[0].question
 
 
+def test_a_cause_said_unknown_in_a_doubtful_sentence_is_asked_not_taken_from_the_history(coder):
+    claim = claim_of(
+        coder,
+        note(
+            "L1 compression fracture of uncertain etiology, question old trauma versus pathologic.",
+            history="Osteoporosis, on alendronate.",
+        ),
+    )
+    assert codes(claim) == [] and queries(claim) == ["fracture-etiology"]
+    assert claim.queries[0].levels == ["L1"]
+
+
 def test_metastatic_fracture_puts_the_fracture_first_then_the_neoplasm(coder):
     claim = claim_of(coder, note("Pathologic fracture of L1 due to metastatic breast cancer."))
     assert codes(claim) == ["M84.58XA", "C79.51"]

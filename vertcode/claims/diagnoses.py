@@ -203,8 +203,14 @@ def _neoplastic(kind: str) -> bool:
 
 
 def _counts(mention: Mention) -> bool:
-    """A certain statement counts; osteoporosis in the history is current (a chronic disease)."""
-    return mention.certainty == "certain" or (mention.kind in OSTEOPOROSIS and mention.certainty == "past")
+    """A certain statement counts; osteoporosis in the history is current (a chronic disease); and
+    a cause said to be unknown stays unknown however doubtful its sentence ("of uncertain etiology,
+    question old trauma versus pathologic")."""
+    return (
+        mention.certainty == "certain"
+        or (mention.kind in OSTEOPOROSIS and mention.certainty == "past")
+        or (mention.kind == "cause-unknown" and mention.certainty == "uncertain")
+    )
 
 
 def _osteoporotic(other: bool, sacral: bool, side: str | None, seventh: str, table) -> list[str]:
