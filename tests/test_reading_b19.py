@@ -109,3 +109,16 @@ def test_analgosedation_by_the_surgeon_without_a_time_is_queried(coder):
     result = coder.code_text(text, "analgo.txt")
     assert result.code_units() == {"22514": 1}
     assert kinds(result) == ["sedation-time-missing"]
+
+
+def test_minutes_after_the_cement_is_a_time_not_cement_at_the_level_named_last(coder):
+    text = (
+        "Procedures: 1. Balloon kyphoplasty T12.  2. Bone biopsy, L1.\n"
+        "Procedure: Bilateral access into T12, balloons inflated, 3 mL PMMA per side into the T12 cavities.\n"
+        "Finally an 11-gauge bone biopsy needle was advanced into the L1 vertebral body and two cores were "
+        "obtained.  No cement was placed at L1.\n"
+        "The patient was kept prone for about 10 minutes post cement injection, then turned supine.\n"
+    )
+    result = coder.code_text(text, "biopsy.txt")
+    assert result.code_units() == {"22513": 1, "20225": 1}
+    assert kinds(result) == ["biopsy-other-level"]
