@@ -90,6 +90,18 @@ def test_a_cause_said_unknown_in_a_doubtful_sentence_is_asked_not_taken_from_the
     assert claim.queries[0].levels == ["L1"]
 
 
+def test_a_post_traumatic_collapse_after_a_trivial_fall_stays_osteoporotic(coder):
+    # Kummell's "delayed post-traumatic vertebral collapse" names the slow course, not a high-energy injury.
+    claim = claim_of(
+        coder,
+        note(
+            "Osteoporotic L1 compression fracture with nonunion (delayed post-traumatic vertebral collapse).",
+            history="Osteoporosis; a trivial fall from standing 4 months ago.",
+        ),
+    )
+    assert codes(claim) == ["M80.08XK"] and queries(claim) == []
+
+
 def test_metastatic_fracture_puts_the_fracture_first_then_the_neoplasm(coder):
     claim = claim_of(coder, note("Pathologic fracture of L1 due to metastatic breast cancer."))
     assert codes(claim) == ["M84.58XA", "C79.51"]
