@@ -102,6 +102,18 @@ def test_a_post_traumatic_collapse_after_a_trivial_fall_stays_osteoporotic(coder
     assert codes(claim) == ["M80.08XK"] and queries(claim) == []
 
 
+def test_compression_of_a_named_nerve_root_is_no_fracture_of_a_biopsied_level(coder):
+    text = (
+        "Procedure: Percutaneous bone biopsy, L4 vertebral body.\n"
+        "Indication: disk herniation at the L4-L5 level with compression of the left L5 nerve root; an "
+        "osteodense lesion in the L4 vertebral body, metastasis suspected.  No fracture of L4.\n"
+        "Description: under fluoroscopy an 11-gauge bone biopsy needle was advanced through the right "
+        "pedicle into the L4 lesion and two cores were obtained.\n"
+    )
+    claim = claim_of(coder, text)
+    assert codes(claim) == [] and queries(claim) == ["pathology-pending"]
+
+
 def test_metastatic_fracture_puts_the_fracture_first_then_the_neoplasm(coder):
     claim = claim_of(coder, note("Pathologic fracture of L1 due to metastatic breast cancer."))
     assert codes(claim) == ["M84.58XA", "C79.51"]
