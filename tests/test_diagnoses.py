@@ -259,3 +259,24 @@ def test_claim_tables_with_a_mistake_name_the_file_and_the_entry(tmp_path):
     table.write_text("\n".join([*lines, lines[1]]) + "\n")
     with pytest.raises(PatternError, match=rf"icd10.jsonl:{len(lines) + 1}: M80.08XA is listed twice"):
         icd10.load(tmp_path / "patterns")
+
+
+def test_the_sections_that_hold_no_diagnosis_are_read_from_the_data(coder, tmp_path):
+    import json
+    import shutil
+
+    from vertcode.patterns import PatternError, default_dir
+
+    text = note("L1 compression fracture.") + "Proposed procedure: treatment of osteoporosis with zoledronic acid.\n"
+    assert queries(claim_of(coder, text)) == ["fracture-etiology"]
+    shutil.copytree(default_dir(), tmp_path / "patterns")
+    reading = tmp_path / "patterns" / "claims" / "reading.json"
+    data = json.loads(reading.read_text())
+    data["not_diagnosis_sections"]["categories"].remove("plan")
+    reading.write_text(json.dumps(data))
+    assert codes(claim_of(Coder(tmp_path / "patterns"), text)) == ["M80.08XA"]
+    shutil.copytree(default_dir(), tmp_path / "misspelt")
+    data["not_diagnosis_sections"]["categories"].append("plans")
+    (tmp_path / "misspelt" / "claims" / "reading.json").write_text(json.dumps(data))
+    with pytest.raises(PatternError, match=r"reading.json: not_diagnosis_sections.categories: 'plans' is no section"):
+        Coder(tmp_path / "misspelt")

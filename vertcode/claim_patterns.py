@@ -18,6 +18,8 @@ CLAIM_READING_LISTS = ("causes", "fracture", "checklist", "red_flags")
 #: Its single regular expressions.
 CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure", "risk_sentence", "not_a_risk")
 CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "past", "clause")
+#: Section categories the claim reader makes besides those of sections.json (claim_reader._section_category).
+CLAIM_SECTION_CATEGORIES = ("diagnosis-post", "family-history")
 
 
 @lru_cache(maxsize=4)
@@ -27,12 +29,10 @@ def load_claim_reading(directory: str | Path | None = None) -> dict:
     data = read_json(path)
     if not isinstance(data, dict):
         raise PatternError(f"{path}: expected a JSON object")
-    require_keys(
-        str(path),
-        data,
-        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
-        {"source", "certainty", "date_of_service", "queries", *CLAIM_READING_LISTS, *CLAIM_READING_REGEXES},
-    )
+    keys = {"source", "certainty", "date_of_service", "queries", "not_diagnosis_sections"}
+    keys |= {*CLAIM_READING_LISTS, *CLAIM_READING_REGEXES}
+    require_keys(str(path), data, keys, keys)
+    _check_not_diagnosis(path, data["not_diagnosis_sections"])
     for key in CLAIM_READING_LISTS:
         for i, row in enumerate(data[key]):
             where = f"{path}: {key}[{i}]"
@@ -62,6 +62,23 @@ def load_claim_reading(directory: str | Path | None = None) -> dict:
         if not isinstance(question, str) or "{levels}" not in question:
             raise PatternError(f'{path}: queries.{kind} must be a question naming "{{levels}}"')
     return data
+
+
+def _check_not_diagnosis(path: Path, entry) -> None:
+    """Every category named is one a sentence can have: a misspelt one would silently let a
+    consent's risks be read as the patient's diagnoses."""
+    where = f"{path}: not_diagnosis_sections"
+    if not isinstance(entry, dict):
+        raise PatternError(f"{where}: expected an object")
+    require_keys(where, entry, {"why", "categories"}, {"why", "categories"})
+    sections = read_json(path.parent.parent / "sections.json")
+    known = {row.get("category") for row in sections.get("sections", [])} | set(CLAIM_SECTION_CATEGORIES)
+    categories = entry["categories"]
+    if not isinstance(categories, list) or not categories:
+        raise PatternError(f"{where}.categories: expected a list of section categories")
+    for category in categories:
+        if category not in known:
+            raise PatternError(f"{where}.categories: {category!r} is no section category (sections.json)")
 
 
 def check_claim_regex(where: str, regex) -> None:

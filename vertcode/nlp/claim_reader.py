@@ -26,9 +26,6 @@ from vertcode.nlp.tokenizer import note_text
 
 REQUIRES = ("vertcode_sentences", "vertcode_sections", "vertcode_regex_ruler", "vertcode_findings")
 
-#: Sections whose words are never the patient's diagnosis: consent lists the risks ("infection,
-#: fracture, tumour seeding"), complications what did not happen, the plan what may.
-_NOT_DIAGNOSIS = frozenset({"other", "plan", "family-history"})
 _LINE_END = re.compile(r"\n")
 
 
@@ -64,6 +61,7 @@ class _Rules:
     risk_sentence: re.Pattern
     not_a_risk: re.Pattern
     dates: DateRules
+    not_diagnosis: frozenset[str]  # section categories whose words are never the patient's diagnosis
 
     @classmethod
     def compile(cls, data: dict) -> "_Rules":
@@ -98,6 +96,7 @@ class _Rules:
             risk_sentence=lowered(data["risk_sentence"]),
             not_a_risk=lowered(data["not_a_risk"]),
             dates=DateRules.compile(data["date_of_service"]),
+            not_diagnosis=frozenset(data["not_diagnosis_sections"]["categories"]),
         )
 
 
@@ -213,7 +212,7 @@ class _Sentences:
                 categories[holder.title_start] = _section_category(holder, doc, text)
             category, scope_end = categories[holder.title_start]
             section = None if scope_end <= start else category
-            if section in _NOT_DIAGNOSIS and sent.start > holder.title_start and _starts_field(tokens, sent):
+            if section in rules.not_diagnosis and sent.start > holder.title_start and _starts_field(tokens, sent):
                 # "Anesthesia: MAC" then "Preop dx: L1 osteoporotic fracture": a field the section
                 # rules do not know ends the one before it, as it does for the procedure's reading.
                 ended = sent.start
@@ -227,7 +226,7 @@ class _Sentences:
             self.levels.append(levels_of.get(sent.start, ()))
         risky = [_risk_sentence(rules, text[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
         self.not_risk = [not r for r in risky]
-        self.diagnostic = [s not in _NOT_DIAGNOSIS and not r for s, r in zip(self.sections, risky, strict=True)]
+        self.diagnostic = [s not in rules.not_diagnosis and not r for s, r in zip(self.sections, risky, strict=True)]
         self.checked = [s != "other" or not r for s, r in zip(self.sections, risky, strict=True)]
 
     def lower_of(self, k: int) -> str:
