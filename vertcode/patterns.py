@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from vertcode.claim_patterns import load_claim_reading
+from vertcode.claim_patterns import CLAIM_SECTION_CATEGORIES, load_claim_reading
 from vertcode.pattern_checks import PatternError, check_regex, default_dir, read_json, read_jsonl, require_keys
 
 TERM_LABELS = frozenset(
@@ -129,16 +129,31 @@ def fingerprint(directory: str | Path | None = None) -> str:
 
 def load(directory: str | Path | None = None) -> Patterns:
     directory = Path(directory) if directory else default_dir()
+    sections = tuple(_load_sections(directory / "sections.json"))
+    claim_reading = load_claim_reading(directory)
+    _check_section_categories(directory, sections, claim_reading["not_diagnosis_sections"]["categories"])
     return Patterns(
         terms=tuple(_load_terms(directory / "terms.jsonl")),
         levels=tuple(_load_levels(directory / "levels.jsonl")),
         context_rules=tuple(_load_context(directory / "context.json")),
-        sections=tuple(_load_sections(directory / "sections.json")),
+        sections=sections,
         encounter=_load_regex_lists(directory / "encounter.json", ENCOUNTER_KEYS),
         corrections=_load_regex_lists(directory / "corrections.json", CORRECTION_KEYS),
         descriptions=load_descriptions(directory),
-        claim_reading=load_claim_reading(directory),
+        claim_reading=claim_reading,
     )
+
+
+def _check_section_categories(directory: Path, sections: tuple[dict, ...], categories: list[str]) -> None:
+    """A misspelt category in claims/reading.json would silently let a consent's risks or a plan's
+    words be read as the patient's diagnoses."""
+    known = {row["category"] for row in sections} | set(CLAIM_SECTION_CATEGORIES)
+    for category in categories:
+        if category not in known:
+            raise PatternError(
+                f"{directory / 'claims' / 'reading.json'}: not_diagnosis_sections.categories: "
+                f"{category!r} is no section category (sections.json)"
+            )
 
 
 @lru_cache(maxsize=4)
