@@ -116,6 +116,16 @@ class NoteTokens:
         end = text.find("\n", start)
         return text.count("|", start, len(text) if end < 0 else end) >= 2
 
+    def aligned_row(self, i: int) -> bool:
+        """The line starting at token `i` is a row of a whitespace-aligned table of levels
+        ("T11     bipedicular   13G      2.5 mL")."""
+        return _aligned_rows(self.text, self.idx[i])
+
+    def aligned_header(self, i: int) -> bool:
+        """The line starting at token `i` names the columns of aligned rows of levels below it
+        ("LEVEL   ACCESS   NEEDLE   PMMA")."""
+        return _aligned_header(self.text, self.idx[i])
+
     def leader_field(self, i: int) -> bool:
         """The line starting at token `i` is a field with a dot leader ("L5 cement ........ none")."""
         start, text = self.idx[i], self.text
@@ -200,18 +210,57 @@ def _per_level_list(text: str, at: int) -> bool:
     return False
 
 
+# "  T8  bilat transpedicular; balloons ...": a level, then the gap of a whitespace-aligned column.
+_ALIGNED_ROW = re.compile(r"[ \t]*[CTLS][1-9]\d?(?:[ \t]{2,}|\t)\S")
+# "LEVEL   ACCESS   NEEDLE   PMMA": column names, two cells at least, no level first.
+_ALIGNED_HEADER = re.compile(r"[ \t]*(?![CTLS][1-9])[A-Za-z][^\n]*?\S(?:[ \t]{2,}|\t)\S[^\n]*")
+
+
+def _line_at(text: str, at: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end < 0 else end
+
+
+def _aligned_rows(text: str, at: int) -> bool:
+    """The line at `at` is a row of a whitespace-aligned table of one line per level, as the line
+    above or below it is: each row is a statement of its own ("T9  unipedicular ... 3.0 mL PMMA
+    into T9⏎  T7  not treated" negates T7 alone). Hard-wrapped prose puts one space after a level,
+    not a column's gap."""
+    start, end = _line_at(text, at)
+    if not _ALIGNED_ROW.match(text, start):
+        return False
+    if end < len(text) and _ALIGNED_ROW.match(text, end + 1):
+        return True
+    return start > 0 and _ALIGNED_ROW.match(text, text.rfind("\n", 0, start - 1) + 1) is not None
+
+
+def _aligned_header(text: str, at: int) -> bool:
+    """The line at `at` names the columns of the aligned rows right below it."""
+    start, end = _line_at(text, at)
+    return (
+        end < len(text)
+        and _ALIGNED_HEADER.fullmatch(text, start, end) is not None
+        and _aligned_rows(text, end + 1)
+    )
+
+
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")
 
 
 def _line_item_follows(tokens: NoteTokens, i: int) -> bool:
-    """A numbered or bulleted item, a table row, an ALL-CAPS heading word or a field label starts
-    the next line, at token `i`."""
+    """A numbered or bulleted item, a table row (of pipes or aligned columns), an ALL-CAPS heading
+    word or a field label starts the next line, at token `i`."""
     if i >= len(tokens):
         return False
     text = tokens.word(i)
     if text in _BULLETS or tokens.numbered(i) or tokens.table_row(i) or tokens.leader_field(i):
         return True
-    if _LEVEL_ITEM.fullmatch(text) and _per_level_list(tokens.text, tokens.idx[i]):
+    if _LEVEL_ITEM.fullmatch(text) and (
+        _per_level_list(tokens.text, tokens.idx[i]) or _aligned_rows(tokens.text, tokens.idx[i])
+    ):
+        return True
+    if tokens.aligned_header(i):
         return True
     if text.isalpha() and text.isupper() and len(text) > 1:
         return True

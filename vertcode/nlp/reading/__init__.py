@@ -30,7 +30,8 @@ The reading rules:
 - A templated "Label:" field's name is not a statement, except the few that are ("Levels
   treated:", "Cement:"). A field's value may go on as a list on the lines right below it
   (bullets, boxes, numbers, or boxes wrapped onto a second line); each item is read with the
-  field's name. A pipe table's rows are read with their column headers.
+  field's name. A table's rows, between pipes or in columns aligned with white space, are read
+  one row at a time with their column headers.
 """
 
 from vertcode.nlp.reading.reader import ReadingRules, read

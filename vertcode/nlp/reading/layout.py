@@ -83,7 +83,8 @@ def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Enco
     text = tokens.text
     index = 0
     table_header: list[Entity] | None = None
-    cement_column: int | None = None
+    cement_column: int | None = None  # its cell: counted by pipes, or in characters when aligned
+    aligned = False  # the table's columns are aligned with white space, not pipes
     # The kept names ("Levels treated:") of the field whose value may go on as a list below it.
     open_field: list[Entity] | None = None
     previous_end = 0
@@ -134,6 +135,8 @@ def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Enco
             # A table row means what its column headers say: "| T11 | yes | 4.0 |" under
             # "| Level | Treated | PMMA (mL) |" is T11 treated with cement; "| L2 | 13G | -- |"
             # is a level the needle reached and no cement.
+            if aligned:
+                table_header, aligned = None, False
             if table_header is None and _header_row(text, first_char, in_sentence, field_end):
                 # The header row names columns; it says nothing of the levels in hand.
                 table_header, in_sentence = [e for e in in_sentence if e.label_ != "LEVEL"], []
@@ -143,9 +146,21 @@ def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Enco
                 no_cement = cement_column is not None and bool(
                     _EMPTY_CELL.fullmatch(_cell(text, first_char, cement_column))
                 )
+        elif line_start and tokens.aligned_header(first) and not any(e.label_ == "LEVEL" for e in in_sentence):
+            # "LEVEL   ACCESS   NEEDLE   PMMA" over rows of levels aligned in columns: read as
+            # a pipe table's header, by where each column starts on the line.
+            table_header, in_sentence = in_sentence, []
+            line = text.rfind("\n", 0, first_char) + 1
+            cement_column = next((e.start_char - line for e in table_header if e.label_ == "CEMENT"), None)
+            aligned = True
+        elif line_start and aligned and table_header is not None and tokens.aligned_row(first):
+            in_sentence = sorted(in_sentence + table_header, key=lambda e: e.start)
+            no_cement = cement_column is not None and bool(
+                _EMPTY_CELL.fullmatch(_aligned_cell(text, text.rfind("\n", 0, first_char) + 1, cement_column))
+            )
         elif line_start:
             # A line that is no row ends the table; the rest of a row after a ";" does not.
-            table_header = None
+            table_header, aligned = None, False
         category = getattr(section, "category", None)
         yield Statement(
             in_sentence,
@@ -261,6 +276,18 @@ def _cell(text: str, line_start: int, column: int) -> str:
     end = text.find("\n", line_start)
     cells = text[line_start : len(text) if end < 0 else end].split("|")
     return cells[column].strip() if column < len(cells) else ""
+
+
+_ALIGNED_CELL = re.compile(r"\S+(?: \S+)*")
+
+
+def _aligned_cell(text: str, line_start: int, column: int) -> str:
+    """The cell of an aligned row that starts at its header's `column` (within two characters,
+    as hand-aligned columns drift); empty when nothing is written there."""
+    end = text.find("\n", line_start)
+    row = text[line_start : len(text) if end < 0 else end]
+    cell = next((m for m in _ALIGNED_CELL.finditer(row) if abs(m.start() - column) <= 2), None)
+    return cell.group() if cell else ""
 
 
 def _is_title(tokens: NoteTokens, first: int, end: int, role: str | None, first_word: int) -> bool:

@@ -1,0 +1,65 @@
+"""Reading rules the blind batch b21 led to, each on a note written the way it was."""
+
+from __future__ import annotations
+
+
+def levels_of(result, code: str) -> list[str]:
+    return next(line.levels for line in result.codes if line.code == code)
+
+
+def test_each_row_of_an_aligned_list_of_levels_is_read_alone(code):
+    # Rows of one line per level with a column's gap after the level: "T7  not treated" below
+    # T9's row negates T7 alone, and T9's unipedicular row treats T9.
+    text = (
+        "PERCUTANEOUS VERTEBRAL AUGMENTATION - T6, T8, T9\n"
+        "Procedure ...... Prone. Biplane fluoro.\n"
+        "  T6  bilat transpedicular; balloons inflated 120 psi, cavities created;  2.0 mL PMMA each side into T6\n"
+        "  T8  bilat transpedicular; balloons inflated 160 psi, cavities created;  5.5 mL PMMA total into T8\n"
+        "  T9  L unipedicular (R pedicle tiny); balloon inflated 140 psi, cavity;   3.0 mL PMMA into T9\n"
+        "  T7  not treated (no fracture)\n"
+        "Result ......... No extravasation.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22513": 1, "22515": 2}
+    assert levels_of(result, "22515") == ["T8", "T9"]
+    assert result.disposition == "auto"
+    t9 = next(f for f in result.findings if f.level == "T9")
+    # T9's evidence is its own row's, not T8's.
+    row = text.index("  T9  ")
+    assert all(e.start >= row for e in t9.evidence if e.label in ("DEVICE", "CEMENT", "LATERALITY"))
+
+
+def test_an_aligned_tables_header_is_read_with_each_row(code):
+    # "LEVEL ACCESS NEEDLE PMMA" names the columns: it is no statement about the levels the
+    # diagnosis line named, and each row is read with it, so "T14" in a row of work is unreadable.
+    text = (
+        "IR VERTEBROPLASTY WORKSHEET\n"
+        "Date: 12/16/2025      Operator: K. Mathis\n"
+        "Dx: pathologic fx T11 + T12, osteoporotic\n"
+        "\n"
+        "LEVEL   ACCESS        NEEDLE   PMMA    LEAK\n"
+        "T11     bipedicular   13G      2.5 mL  none\n"
+        "T14     left uni      13G      2.0 mL  none\n"
+        "\n"
+        "Total PMMA 4.5 mL. Post films ok.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22510": 1}
+    assert [f.kind for f in result.flags] == ["level-unreadable"]
+
+
+def test_an_empty_cement_cell_of_an_aligned_table_places_no_cement(code):
+    text = (
+        "VERTEBROPLASTY\n"
+        "Date: 03/02/2025   Operator: R. Haas\n"
+        "\n"
+        "LEVEL   ACCESS        NEEDLE   PMMA     NOTE\n"
+        "L1      bipedicular   11G      3.0 mL   good fill\n"
+        "L2      left uni      11G      --       needle malpositioned, withdrawn\n"
+        "L3      bipedicular   11G      2.5 mL   good fill\n"
+        "\n"
+        "No leak. Needles out.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22511": 1, "22512": 1}
+    assert levels_of(result, "22512") == ["L3"]
