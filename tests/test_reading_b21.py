@@ -63,3 +63,33 @@ def test_an_empty_cement_cell_of_an_aligned_table_places_no_cement(code):
     result = code(text)
     assert result.code_units() == {"22511": 1, "22512": 1}
     assert levels_of(result, "22512") == ["L3"]
+
+
+def test_a_line_of_implants_lists_the_sessions_devices_not_the_last_levels(code):
+    # b21-04: "Implants: ... IBT x2" below "2. Percutaneous vertebroplasty L4" made L4 augmentation.
+    text = (
+        "Procedure(s):\n"
+        "  1. Balloon kyphoplasty L1, bilateral transpedicular\n"
+        "  2. Percutaneous vertebroplasty L4, bilateral transpedicular\n"
+        "Implants: Kyphon Xpander II IBT x2 (single-use, not retained); KyphOs bone cement (PMMA)\n"
+        "Op Narrative:\n"
+        "Prone. L1 done first: bilateral cannulas, balloons inflated, cavities made, 5.0 mL PMMA delivered "
+        "into L1. Then L4: bilateral 11G needles, cement injected directly through the needles without "
+        "cavity creation, 4.0 mL PMMA into L4.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22514": 1, "22511": 1}
+    assert sorted(f.kind for f in result.flags) == ["mixed-techniques"]
+
+
+def test_a_kyphoplasty_whose_device_is_written_only_among_the_implants_has_it(code):
+    text = (
+        "PROCEDURE: Kyphoplasty T12\n"
+        "Implants: Kyphon Xpander II inflatable bone tamps; Kyphon HV-R bone cement\n"
+        "DESCRIPTION: Prone. Bilateral cannulas were placed into T12 and 4 mL of cement was injected into T12.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22513": 1}
+    assert sorted(f.kind for f in result.flags) == []
+    line = result.codes[0]
+    assert any(e.text == "inflatable bone tamps" for e in line.evidence)

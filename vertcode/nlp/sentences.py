@@ -238,11 +238,7 @@ def _aligned_rows(text: str, at: int) -> bool:
 def _aligned_header(text: str, at: int) -> bool:
     """The line at `at` names the columns of the aligned rows right below it."""
     start, end = _line_at(text, at)
-    return (
-        end < len(text)
-        and _ALIGNED_HEADER.fullmatch(text, start, end) is not None
-        and _aligned_rows(text, end + 1)
-    )
+    return end < len(text) and _ALIGNED_HEADER.fullmatch(text, start, end) is not None and _aligned_rows(text, end + 1)
 
 
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")

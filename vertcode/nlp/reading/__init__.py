@@ -32,6 +32,9 @@ The reading rules:
   (bullets, boxes, numbers, or boxes wrapped onto a second line); each item is read with the
   field's name. A table's rows, between pipes or in columns aligned with white space, are read
   one row at a time with their column headers.
+- A line listing what the session used ("Implants: Kyphon IBT x2; PMMA", patterns/encounter.json)
+  goes on about no level: a level augmented with no device of its own was treated with the
+  devices it lists.
 """
 
 from vertcode.nlp.reading.reader import ReadingRules, read

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field, replace
 
-from vertcode.levels import SACRUM
+from vertcode.levels import REGION_NAMES, SACRUM, region_of
 from vertcode.model import Evidence, Finding
 
 # What shows a body itself was worked on, beyond a needle that a screw may follow.
@@ -128,6 +128,7 @@ class NoteWide:
     cement: bool  # cement in the procedure (FINDINGS do not count)
     biopsied: frozenset[str]
     text_length: int
+    listed_devices: tuple[Term, ...] = ()  # on a line listing what the session used ("Implants:")
 
 
 def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], list[Finding]]:
@@ -151,7 +152,7 @@ def findings(bodies: list[BodyNotes], note: NoteWide) -> tuple[list[Finding], li
             status = "mentioned"
         finding = Finding(level=notes.level, status=status, order=notes.order(note.text_length))
         if status == "treated":
-            describe(finding, notes, default)
+            describe(finding, notes, default, note.listed_devices)
             if finding.technique is None and not note.techniques and not note.cement:
                 # A note that documents neither cement nor a technique of ours (an epidural,
                 # a nerve block) names levels; it does not treat them.
@@ -189,8 +190,11 @@ def _default_technique(note: NoteWide) -> str | None:
     return None
 
 
-def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
-    """Fill a treated finding's technique, device, approach, laterality and evidence."""
+def describe(finding: Finding, notes: BodyNotes, default: str | None, listed: tuple[Term, ...] = ()) -> None:
+    """Fill a treated finding's technique, device, approach, laterality and evidence.
+
+    `listed`: the devices a line of what the session used names ("Implants: Kyphon IBT x2"); a
+    level treated by augmentation that names no device of its own was treated with them."""
     if notes.corrected:
         # An addendum's technique replaces the body's, and with it the devices it named.
         notes.techniques, notes.devices, notes.named_devices = [notes.corrected], [], []
@@ -230,6 +234,9 @@ def describe(finding: Finding, notes: BodyNotes, default: str | None) -> None:
         finding.technique, finding.technique_source = "vertebroplasty", "description"
     elif default:
         finding.technique, finding.technique_source = default, "default"
+    if not devices and listed and finding.technique == "augmentation":
+        devices = list(listed)
+        found.update(t.evidence for t in devices)
     if devices:
         finding.device = min(devices, key=lambda t: t.evidence).value
     if notes.approaches:
@@ -298,6 +305,26 @@ def repeated_work(worked: list[BodyNotes]) -> Technique | None:
     device was another level's balloon; None when it is the technique in hand."""
     own = [t for b in worked if not b.devices for t in b.techniques[-1:] if t.technique == "vertebroplasty"]
     return own[-1] if own and len(own) == len(worked) else None
+
+
+def each_level(
+    bodies: Iterable[BodyNotes], region: str, described_at: int | None, devices: list[Term], cement: list[Evidence]
+) -> None:
+    """ "At each level, bilateral cannulas were placed": describes every level treated so far (of
+    one region, "at the thoracic levels"; `described_at` is None where it names without describing)
+    and what it names with, at each of them; "each level received 3 cc of cement": the cement is
+    cited at each of them."""
+    for notes in bodies:
+        if not any(s == "treated" for _, s in notes.statuses):
+            continue
+        if region in REGION_NAMES.values() and region_of(notes.level) != region:
+            continue
+        notes.evidence.update(cement)
+        if described_at is None:
+            continue
+        if not notes.described:
+            notes.described.append((described_at, False))
+        notes.devices.extend(d for d in devices if d not in notes.devices)
 
 
 def named_once(bodies: Iterable[BodyNotes]) -> list[BodyNotes]:

@@ -6,14 +6,15 @@ clinic, emergency, consult, discharge or imaging note names levels treated in th
 a visit signal (SUBJECTIVE:, EXAM:, "Progress Note") and no procedure signal (Surgeon:, EBL,
 time-out, "was advanced"). An earlier note pasted into this one ("PRIOR OPERATIVE NOTE - copied
 for reference") runs from its opening line to a closing line or a rule of dashes; its words
-document that earlier encounter, never this one.
+document that earlier encounter, never this one. An inventory line ("Implants: Kyphon IBT x2;
+PMMA") lists what the session used.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vertcode.model import Evidence
 
@@ -26,6 +27,7 @@ class Encounter:
     visit: list[Evidence]  # signals of a visit, consult or imaging report
     copied: list[tuple[int, int]]  # character ranges of earlier notes copied in
     copied_titles: list[Evidence]  # the line opening each
+    inventory: list[tuple[int, int]] = field(default_factory=list)  # lines listing what the session used
 
     @property
     def documents_procedure(self) -> bool:
@@ -33,9 +35,17 @@ class Encounter:
         return bool(self.procedure) or not self.visit
 
     def in_copy(self, offset: int) -> bool:
-        starts = [start for start, _ in self.copied]
-        k = bisect_right(starts, offset) - 1
-        return k >= 0 and offset < self.copied[k][1]
+        return _within(self.copied, offset)
+
+    def in_inventory(self, offset: int) -> bool:
+        """On a line such as "Implants: Kyphon Xpander II IBT x2; PMMA", which lists what the
+        session used, not what was done at the levels in hand."""
+        return _within(self.inventory, offset)
+
+
+def _within(ranges: list[tuple[int, int]], offset: int) -> bool:
+    k = bisect_right([start for start, _ in ranges], offset) - 1
+    return k >= 0 and offset < ranges[k][1]
 
 
 class EncounterRules:
@@ -53,6 +63,7 @@ class EncounterRules:
         self.visits = compiled("visit")
         self.copied_start = compiled("copied_start")
         self.copied_end = compiled("copied_end")
+        self.inventory = compiled("inventory")
 
     def read(self, text: str) -> Encounter:
         lower = text.lower()
@@ -68,7 +79,12 @@ class EncounterRules:
                         break
             return sorted(signals)
 
-        return Encounter(found(self.signals, "PROCEDURE_NOTE"), found(self.visits, "VISIT_NOTE"), copied, titles)
+        inventory = sorted(
+            (m.start(), m.end()) for rule in _runnable(self.inventory, lower) for m in rule.finditer(text)
+        )
+        return Encounter(
+            found(self.signals, "PROCEDURE_NOTE"), found(self.visits, "VISIT_NOTE"), copied, titles, inventory
+        )
 
     def _copies(self, text: str, lower: str) -> tuple[list[tuple[int, int]], list[Evidence]]:
         copied: list[tuple[int, int]] = []

@@ -58,6 +58,7 @@ class Statement:
     no_cement: bool = False  # a table row whose cement cell is empty, "--" or 0
     copied: bool = False  # in an earlier note copied into this one
     category: str | None = None  # of its section: "plan", "history", "addendum"...
+    inventory: bool = False  # a field listing what the session used: "Implants: Kyphon IBT x2; PMMA"
 
 
 def section_role(section, tokens: NoteTokens) -> tuple[str | None, str]:
@@ -173,6 +174,7 @@ def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Enco
             no_cement,
             copied,
             category,
+            inventory=is_field and encounter.in_inventory(first_char),
         )
 
 

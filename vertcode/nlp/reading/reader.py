@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc
 
-from vertcode.levels import REGION_NAMES, region_of
 from vertcode.model import Evidence, Extraction
-from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term, findings, named_once, repeated_work
+from vertcode.nlp.reading import bodies
+from vertcode.nlp.reading.bodies import BodyNotes, NoteWide, Technique, Term
 from vertcode.nlp.reading.encounter import Encounter, EncounterRules
 from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.reading.events import (
@@ -79,6 +79,7 @@ class _Reader:
         self.sedation = SedationReader(context, self.extraction.sedation)
         self.referenced: tuple[list[str], Evidence] | None = None  # what "the index level" names
         self.unplaced: list[Event] = []  # sentences of work that named no level
+        self.listed_devices: list[Term] = []  # named on a line listing what the session used
         # Where the description (not a title) names open surgery and cement: open surgery begun
         # only after the first cement is a conversion, not cement placed through an open wound.
         self.described_open: list[int] = []
@@ -118,7 +119,7 @@ class _Reader:
         reference = next((e for e in event.live if e.label_ == "LEVEL_REF"), None)
         if reference is None or event.levels:
             return event
-        named = [b.level for b in named_once(self.bodies.values())]
+        named = [b.level for b in bodies.named_once(self.bodies.values())]
         if not named and len(self.bodies) == 1:  # "repeat vertebroplasty into the fractured vertebra"
             named = [b.level for b in self.bodies.values() if b.status() == "historical" and not b.instrumented]
         if len(named) != 1:
@@ -138,7 +139,7 @@ class _Reader:
         if not self.referenced:
             # "Diagnosis: T9 fracture ... 2. Bilateral transpedicular approach ... 4. PMMA": the
             # steps name no level, the note names one.
-            named = named_once(self.bodies.values())
+            named = bodies.named_once(self.bodies.values())
             if len(named) != 1:
                 return
             mention = named[0].first_mention
@@ -180,6 +181,10 @@ class _Reader:
             self.current_levels = [level for _, named in event.levels for level in named]
             if event.indicators and event.descriptive:
                 self.worked = self.current_levels
+        elif event.indicators and event.statement.inventory:
+            # "Implants: Kyphon IBT x2; PMMA" after "2. Vertebroplasty L4": what the session used,
+            # not what was done at the level named last.
+            self.listed_devices.extend(term_of(e) for e in event.live if e.label_ == "DEVICE")
         elif event.indicators:
             self.continue_levels(event)
         elif event.statement.field:
@@ -187,23 +192,13 @@ class _Reader:
             for level in self.current_levels:
                 attach_details(self.body(level), event.live)
         for every in (e for e in event.live if e.label_ == "ALL_LEVELS"):
-            # "At each level, bilateral cannulas were placed": describes every level treated so far
-            # (of one region, "at the thoracic levels"), and what it names with, at each of them;
-            # "each level received 3 cc of cement": the cement is cited at each of them.
-            region = term_value(every)[0]
-            devices = [term_of(e) for e in event.live if e.label_ == "DEVICE"]
-            cement = [i.evidence for i in event.indicators if i.label_ in ("CEMENT", "INJECTION")]
-            for notes in self.bodies.values():
-                if not any(s == "treated" for _, s in notes.statuses):
-                    continue
-                if region in REGION_NAMES.values() and region_of(notes.level) != region:
-                    continue
-                notes.evidence.update(cement)
-                if not event.descriptive:
-                    continue
-                if not notes.described:
-                    notes.described.append((every.start_char, False))
-                notes.devices.extend(d for d in devices if d not in notes.devices)
+            bodies.each_level(
+                self.bodies.values(),
+                term_value(every)[0],
+                every.start_char if event.descriptive else None,
+                [term_of(e) for e in event.live if e.label_ == "DEVICE"],
+                [i.evidence for i in event.indicators if i.label_ in ("CEMENT", "INJECTION")],
+            )
         if event.statement.addendum:
             self.correct_technique(event)
         for level in [level for _, named in event.levels for level in named] or self.current_levels:
@@ -282,7 +277,7 @@ class _Reader:
     def resolve(self, bearer: Entity, event: Event) -> Technique | None:
         if bearer.label_ == "REPEAT":
             worked = [self.bodies[level] for level in self.worked if level in self.bodies]
-            return repeated_work(worked) or self.current_technique
+            return bodies.repeated_work(worked) or self.current_technique
         value, device = term_value(bearer)
         ev = bearer.evidence
         if bearer.label_ == "DEVICE":
@@ -375,11 +370,15 @@ class _Reader:
     def finish(self, text_length: int, encounter: Encounter) -> Extraction:
         self.place_at_reference()
         note = NoteWide(
-            frozenset(self.documented_techniques), self.cement_in_procedure, frozenset(self.biopsied), text_length
+            frozenset(self.documented_techniques),
+            self.cement_in_procedure,
+            frozenset(self.biopsied),
+            text_length,
+            tuple(self.listed_devices),
         )
         extraction = self.extraction
         self.sedation.finish()
-        extraction.findings, title_only = findings(list(self.bodies.values()), note)
+        extraction.findings, title_only = bodies.findings(list(self.bodies.values()), note)
         extraction.title_only.extend(title_only)
         extraction.open_after_cement = bool(
             self.described_open and self.described_cement and min(self.described_open) > min(self.described_cement)
