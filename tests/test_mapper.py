@@ -296,7 +296,19 @@ def test_sedation_without_time_or_observer_is_flagged_not_coded(minutes, observe
 
 
 def test_sedation_by_an_anesthesia_provider_is_not_ours():
-    assert run(finding("L2"), sedation=sedated(30, anesthesia=True))[:2] == ({"22511": 1}, set())
+    assert run(finding("L2"), sedation=sedated(None, observer=False, anesthesia=True))[:2] == ({"22511": 1}, set())
+
+
+def test_anesthesia_beside_the_proceduralists_timed_sedation_is_a_conflict_not_a_guess():
+    codes, flags, lines = run(finding("L2"), sedation=sedated(30, anesthesia=True))
+    assert (codes, flags) == ({"22511": 1}, {"sedation-provider-conflict"})
+    flag = code_note(
+        Extraction(findings=[finding("L2")], sedation=sedated(30, anesthesia=True), cement_documented=True),
+        DESCRIPTIONS,
+    )[1][0]
+    assert "30 minutes" in flag.message
+    cited = [e.text for e in flag.evidence]
+    assert cited == ["moderate sedation", "independent trained observer", "general anesthesia"]
 
 
 def test_sedation_without_a_procedure_is_not_coded():

@@ -78,9 +78,23 @@ def sedation(extraction: Extraction, coded: bool, descriptions: Mapping[str, str
     """Rule 12: moderate sedation by the proceduralist, coded only with time and observer, and
     only beside a procedure code or an attempt begun and abandoned (`coded`)."""
     documented = extraction.sedation
-    if not documented.evidence or documented.anesthesia or not coded:
+    if not documented.evidence or not coded:
         return [], []
     minutes, observer = documented.minutes, documented.observer
+    if documented.anesthesia:
+        if minutes is None or not observer:
+            return [], []  # another provider's sedation: not the proceduralist's to code
+        # The proceduralist's sedation, timed and observed, beside another provider's anesthesia:
+        # one of them is wrong, and 99152 would be coded, or lost, on a guess.
+        return [], [
+            Flag(
+                "sedation-provider-conflict",
+                "The note documents anesthesia by another provider and also the proceduralist's "
+                f"moderate sedation with an observer and {minutes} minutes: 99152/99153 are not "
+                "suggested. Confirm who provided the sedation.",
+                sorted(set(documented.anesthesia + documented.evidence + observer)),
+            )
+        ]
     if minutes is None or not observer:
         missing = " and ".join(
             m

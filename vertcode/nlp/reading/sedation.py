@@ -86,11 +86,23 @@ def _step(text: str, start: int) -> bool:
     return first or (below > 0 and bool(_CLOCK_FIRST.match(text, below)))
 
 
+_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_NUMBER_WORDS = {word: value for value, word in enumerate(_ONES + _TEENS)} | {
+    word: 10 * tens for tens, word in enumerate(_TENS, 2)
+}
+
+
 def _minutes(text: str) -> int | None:
-    """Minutes in "32 minutes", "25min" or a clock range "10:05 to 10:46"."""
+    """Minutes in "32 minutes", "25min", dictated "forty five minutes", or a clock range "10:05
+    to 10:46"."""
     clock = re.findall(r"(\d{1,2}):(\d{2})", text)
     if len(clock) == 2:
         (h1, m1), (h2, m2) = clock
         return (int(h2) * 60 + int(m2) - int(h1) * 60 - int(m1)) % (24 * 60)
     digits = re.match(r"\d+", text)
-    return int(digits.group()) if digits else None
+    if digits:
+        return int(digits.group())
+    words = [_NUMBER_WORDS.get(w) for w in re.split(r"[ \t-]+", text.lower())[:-1]]
+    return sum(w for w in words if w is not None) if words and None not in words else None
