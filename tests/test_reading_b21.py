@@ -93,3 +93,20 @@ def test_a_kyphoplasty_whose_device_is_written_only_among_the_implants_has_it(co
     assert sorted(f.kind for f in result.flags) == []
     line = result.codes[0]
     assert any(e.text == "inflatable bone tamps" for e in line.evidence)
+
+
+def test_a_terse_notes_lower_case_label_ends_the_findings_before_it(code):
+    # "MRI: L4 edema." opens a findings section; "sedation:" and the steps after it, on lines of
+    # their own, are no findings: the balloon is L4's device.
+    text = (
+        "IR QUICK NOTE\n"
+        "proc: kyphoplasty L4 unilat (R extrapedicular)\n"
+        "pt 81F, osteoporosis, ground level fall -> L4 compression fx. NRS 9. MRI: L4 edema.\n"
+        "sedation: moderate, by me; RN Chen independent observer. intraservice 30 min (08:40-09:10).\n"
+        "R extrapedicular access L4, 10G cannula. balloon x1 inflated 200 psi -> cavity. PMMA 4 mL into L4.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22514": 1, "99152": 1, "99153": 1}
+    assert sorted(f.kind for f in result.flags) == []
+    line = next(line for line in result.codes if line.code == "22514")
+    assert [e.text for e in line.evidence if e.label == "DEVICE"] == ["balloon"]

@@ -214,10 +214,21 @@ class _Sections:
             return False
         if not tokens.at_item_start(first):
             return True
-        if tokens.field_label_end(first) or tokens.is_heading_line(first, end):
+        if tokens.field_label_end(first) or tokens.is_heading_line(first, end) or self._terse_label(first):
             self.neutral_section = section
             return False
         return True
+
+    def _terse_label(self, first: int) -> bool:
+        """ "...MRI: L4 edema.⏎sedation: moderate, by me": a terse note's one lower-case word and a
+        colon, on a line of its own after a full stop, labels a field as "Sedation:" does."""
+        tokens = self.tokens
+        if not (tokens.line_start[first] and tokens.alpha[first] and first + 1 < len(tokens)):
+            return False
+        if tokens.word(first + 1) != ":":
+            return False
+        before = self.text[: tokens.idx[first]].rstrip()
+        return not before or before[-1] in ".:"
 
     def title_ended(self, first: int, end: int, section, role: str | None) -> bool:
         """A title ("Operation: Balloon kyphoplasty Th11 and Th12.") ends at a blank line after
