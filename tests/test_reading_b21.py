@@ -110,3 +110,17 @@ def test_a_terse_notes_lower_case_label_ends_the_findings_before_it(code):
     assert sorted(f.kind for f in result.flags) == []
     line = next(line for line in result.codes if line.code == "22514")
     assert [e.text for e in line.evidence if e.label == "DEVICE"] == ["balloon"]
+
+
+def test_old_cement_seen_unchanged_is_no_level_of_todays_work(code):
+    # b21-20: "The L1 cement mass was unchanged" after T12's augmentation names an old cement mass.
+    text = (
+        "PROCEDURE NOTE - VERTEBRAL AUGMENTATION\n"
+        "History: Prior balloon kyphoplasty at L1 in 2022.\n"
+        "Procedure: Prone. Bilateral transpedicular 10G cannulas into T12. A bone curette was passed through "
+        "each cannula to create a cavity. 4 mL of PMMA was then injected into the T12 cavity. The L1 cement "
+        "mass was unchanged.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22513": 1}
+    assert sorted(f.kind for f in result.flags) == []
