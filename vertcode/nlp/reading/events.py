@@ -194,6 +194,12 @@ class Event:
     #: Of those, the sides attempted and abandoned (not an unticked box, not "not involved").
     abandoned_sides: tuple[str, ...] = ()
 
+    @property
+    def of_another_time(self) -> bool:
+        """ "There is cement in T12 from a vertebroplasty she had in 2018": work written at levels
+        that are all history or plans is theirs; it goes on about no level named before."""
+        return bool(self.mentions) and all(m.status in ("historical", "planned") for m in self.mentions)
+
 
 def _before(level: Entity, volumes: list[Entity]) -> float:
     """How far before a volume a level stands: "L4 0 mL" reads the volume with the level before it."""

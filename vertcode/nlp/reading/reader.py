@@ -185,7 +185,7 @@ class _Reader:
             # "Implants: Kyphon IBT x2; PMMA" after "2. Vertebroplasty L4": what the session used,
             # not what was done at the level named last.
             self.listed_devices.extend(term_of(e) for e in event.live if e.label_ == "DEVICE")
-        elif event.indicators:
+        elif event.indicators and not event.of_another_time:
             self.continue_levels(event)
         elif event.statement.field:
             # "Side: [x] Left": a templated field describes the levels being worked on.
