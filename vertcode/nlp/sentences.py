@@ -108,7 +108,12 @@ class NoteTokens:
         return self.line_start[i] and (self.word(i) in _BULLETS or self.numbered(i))
 
     def numbered(self, i: int) -> bool:
-        return self.word(i).isdigit() and i + 1 < len(self.idx) and self.word(i + 1) in (".", ")")
+        """ "3." or "3)" starts an item; so does a letter with a bracket, "b)" (a letter with a
+        full stop may be an initial)."""
+        if i + 1 >= len(self.idx):
+            return False
+        word, after = self.word(i), self.word(i + 1)
+        return (word.isdigit() and after in (".", ")")) or (len(word) == 1 and word.isalpha() and after == ")")
 
     def table_row(self, i: int) -> bool:
         """The line starting at token `i` is a row of a table of cells between pipes ("L2 | 13G | 3.0 |")."""
@@ -239,6 +244,20 @@ def _aligned_header(text: str, at: int) -> bool:
     """The line at `at` names the columns of the aligned rows right below it."""
     start, end = _line_at(text, at)
     return end < len(text) and _ALIGNED_HEADER.fullmatch(text, start, end) is not None and _aligned_rows(text, end + 1)
+
+
+_CLOCK_FIRST = re.compile(r"[ \t]*\d{1,2}:\d{2}\b")
+
+
+def timeline_row(text: str, start: int) -> bool:
+    """The line at `start` is a row of a timeline: it starts with a clock time, and so does the
+    line above or below it (a hard-wrapped "end⏎09:53 (41 minutes)" is one line of prose)."""
+    if not _CLOCK_FIRST.match(text, start):
+        return False
+    above = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    below = text.find("\n", start) + 1
+    first = start > 0 and bool(_CLOCK_FIRST.match(text, above))
+    return first or (below > 0 and bool(_CLOCK_FIRST.match(text, below)))
 
 
 _LEADER = re.compile(r"\.{3,}|(?:\. ){3,}")

@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 from vertcode.nlp.reading.encounter import Encounter
 from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.sections import SectionIndex
-from vertcode.nlp.sentences import NoteTokens, sentences
+from vertcode.nlp.sentences import NoteTokens, sentences, timeline_row
 
 _HEADING_WORDS = 15
 # A table cell saying no cement went in: empty, a dash, zero, "none", "not injected".
@@ -26,6 +26,12 @@ _EMPTY_CELL = re.compile(
     re.I,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+# "MRI pelvis 2024-10-15:", "DXA 2024-09:": a dated imaging result is written inside the indication
+# or history it belongs to; as a field it would end that section.
+_DATED_IMAGING = re.compile(
+    r"(?i:mri|mr|ct|x-?rays?|xr|radiographs?|films?|dxa|dexa|pet(?:[-/]ct)?|bone[ \t]+scan|spect(?:[-/]ct)?)\b"
+    r"[^:\n]{0,30}?\b\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{2,4})?[ \t]*:"
+)
 # Where a field of a section rule's "scope" ends (patterns/sections.json).
 FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
 #: Field names that are the statement itself: "Levels treated:", "Cement:",
@@ -214,7 +220,13 @@ class _Sections:
             return False
         if not tokens.at_item_start(first):
             return True
-        if tokens.field_label_end(first) or tokens.is_heading_line(first, end) or self._terse_label(first):
+        if (
+            (tokens.field_label_end(first) and not _DATED_IMAGING.match(self.text, tokens.idx[first]))
+            or tokens.is_heading_line(first, end)
+            or self._terse_label(first)
+            # "Plan: BKP T11 + L2⏎⏎08:10 T11 L pedicle: 11G trocar ...": a timeline records the work.
+            or (tokens.line_start[first] and timeline_row(self.text, tokens.idx[first]))
+        ):
             self.neutral_section = section
             return False
         return True

@@ -12,6 +12,7 @@ import re
 from vertcode.model import Sedation
 from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.reading.events import Context
+from vertcode.nlp.sentences import timeline_row
 
 
 class SedationReader:
@@ -45,7 +46,8 @@ class SedationReader:
             self.line_end = len(text) if end < 0 else end
         for ent in live:
             line = text.rfind("\n", 0, ent.start_char)
-            timed = line in self.lines or ent.start_char < previous_end or (bool(named) and not _step(text, line + 1))
+            in_step = timeline_row(text, line + 1)
+            timed = line in self.lines or ent.start_char < previous_end or (bool(named) and not in_step)
             if ent.label_ == "SEDATION":
                 sedation.evidence.append(ent.evidence)
             elif ent.label_ == "OBSERVER":
@@ -70,20 +72,6 @@ class SedationReader:
             # a time more than 12 hours "after" is one written before the start.
             after = [(t - self.clock[0]) % (24 * 60) for t in self.clock[1:]]
             self.sedation.minutes = max((m for m in after if m <= 12 * 60), default=None)
-
-
-_CLOCK_FIRST = re.compile(r"[ \t]*\d{1,2}:\d{2}\b")
-
-
-def _step(text: str, start: int) -> bool:
-    """The line at `start` is a row of a timeline: it starts with a clock time, and so does the
-    line above or below it (a hard-wrapped "end⏎09:53 (41 minutes)" is one line of prose)."""
-    if not _CLOCK_FIRST.match(text, start):
-        return False
-    above = text.rfind("\n", 0, max(start - 1, 0)) + 1
-    below = text.find("\n", start) + 1
-    first = start > 0 and bool(_CLOCK_FIRST.match(text, above))
-    return first or (below > 0 and bool(_CLOCK_FIRST.match(text, below)))
 
 
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")

@@ -1,0 +1,70 @@
+"""Reading rules the blind batch b24 led to, each on a note written the way it was."""
+
+from __future__ import annotations
+
+
+def kinds(result) -> list[str]:
+    return sorted(flag.kind for flag in result.flags)
+
+
+def test_a_dated_imaging_line_inside_the_indication_is_a_finding(code):
+    # b24-19: "MRI pelvis 2024-10-15: ... Right sacrum normal." once ended the indication like any
+    # field, so its "Right" made a left sacroplasty bilateral (0201T, auto).
+    text = (
+        "Anesthesia:         MAC - Anesthesiology\n"
+        "Procedure:          CT fluoroscopy-guided percutaneous sacroplasty - LEFT\n"
+        "Indication:         Left sacral insufficiency fracture, pain 8/10.\n"
+        "                    MRI pelvis 2024-10-15: fracture line left sacral ala S1-S2\n"
+        "                    with surrounding STIR edema. Right sacrum normal.\n"
+        "Technique: 11G bone needle advanced into the left sacral ala. Total cement: 4.0 mL into the left "
+        "sacral ala.\n"
+        "Right side:         Not treated (no fracture).\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"0200T": 1}
+    assert kinds(result) == []
+
+
+def test_a_lettered_item_of_the_procedure_list_is_its_own(code):
+    # b24-22: "a) Balloon kyphoplasty L2 ... b) core biopsy of L4" read as one sentence gave L4 the
+    # kyphoplasty: +22515 for a biopsy, auto.
+    text = (
+        "PROCEDURES\n"
+        "  a) Balloon kyphoplasty L2 (bipedicular)\n"
+        "  b) CT-fluoroscopy guided core biopsy of L4 vertebral body lesion (separate level)\n"
+        "\n"
+        "INDICATION\n"
+        "An L2 osteoporotic compression fracture, VAS 8/10. Incidental 14 mm lesion in the L4 body, no L4\n"
+        "fracture. MDT asked for an L4 biopsy at the same sitting. No cement planned for L4.\n"
+        "\n"
+        "L2 - BALLOON KYPHOPLASTY\n"
+        "Bilateral 11G transpedicular access to L2. Two inflatable bone tamps inflated. Balloons removed; "
+        "bone cement (PMMA) delivered into each cavity, L2 total 6.5 mL.\n"
+        "\n"
+        "L4 - BIOPSY (NO AUGMENTATION)\n"
+        "An 11G coaxial bone biopsy needle was advanced via the right L4 pedicle into the lesion; three "
+        "cores obtained. No cement injected at L4.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22514": 1, "20225": 1}
+    assert kinds(result) == ["biopsy-other-level"]
+
+
+def test_a_timeline_after_the_plan_is_the_procedure(code):
+    # b24-17: "Plan: BKP T11 + L2" opened an excluded section that ran through the timeline of the
+    # work, so nothing was coded (auto).
+    text = (
+        "IR PROCEDURE LOG\n"
+        "Op: D. Haskell MD   Anes: MAC per CRNA J. Pruitt\n"
+        "Plan: BKP T11 + L2, bipedicular.\n"
+        "\n"
+        "08:02 time-out, prone, MAC started (anesthesia)\n"
+        "08:10 T11 L pedicle: 11G trocar. Pedicle very narrow. T11 ABANDONED - no balloon, no cement.\n"
+        "08:31 L2 bilat 11G access, good position\n"
+        "08:38 L2 IBT x2 (Kyphon 15/3) inflated L 3.0 / R 2.8 mL, 200 psi\n"
+        "08:44 L2 cement HV-R 3.2 mL L + 3.0 mL R, no extravasation\n"
+        "08:51 cannulas out\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22514": 1}
+    assert kinds(result) == ["aborted-level"]
