@@ -68,3 +68,35 @@ def test_a_timeline_after_the_plan_is_the_procedure(code):
     result = code(text)
     assert result.code_units() == {"22514": 1}
     assert kinds(result) == ["aborted-level"]
+
+
+def test_the_sedation_of_an_earlier_note_copied_in_is_that_encounters(code):
+    # b24-24: today's 12 minutes are 99152 alone; the copied 2023 note's 28 minutes are not today's.
+    text = (
+        "PROCEDURE NOTE\n"
+        "Procedure: Percutaneous vertebroplasty L3.\n"
+        "Moderate sedation: by Dr. Farrelly, independent observer T. Walsh RN, intraservice 12 min\n"
+        "An 11G needle was advanced into L3 and 3.5 mL PMMA injected into L3.\n"
+        "\n"
+        "PRIOR OPERATIVE NOTE 11/14/2023 - copied for reference\n"
+        "Kyphoplasty T12: balloons inflated, 4 mL PMMA into T12.\n"
+        "Moderate sedation by Dr. Farrelly, observer M. Byrne RN, intraservice 28 min.\n"
+        "--- end copied text ---\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22511": 1, "99152": 1}
+    assert kinds(result) == ["earlier-note"]
+
+
+def test_an_addendum_that_moves_the_level_moves_its_biopsy(code):
+    # b24-18: the biopsy was of the level treated, L4, not a separate L3 (no 20225).
+    text = (
+        "Procedure: Percutaneous vertebroplasty L3 with bone biopsy.\n"
+        "Under fluoroscopy an 11G needle was advanced into L3; a bone biopsy core was obtained through the "
+        "needle, then 3 mL PMMA was injected into L3.\n"
+        "ADDENDUM: the level treated and biopsied was L4, not L3.\n"
+    )
+    result = code(text)
+    assert result.code_units() == {"22511": 1}
+    assert [line.levels for line in result.codes] == [["L4"]]
+    assert kinds(result) == ["addendum"]

@@ -123,6 +123,10 @@ class Extraction:
     #: What the claim needs beyond the codes; None for a note that documents no work.
     claim_text: ClaimText | None = None
 
+    def move_biopsies(self, wrong: str, right: str) -> None:
+        """ "Addendum: the level treated and biopsied was L4, not L3": the biopsy goes with it."""
+        self.biopsies = [(ev, tuple(right if v == wrong else v for v in levels)) for ev, levels in self.biopsies]
+
 
 @dataclass
 class CodeLine:

@@ -55,7 +55,8 @@ def read(doc: Doc, rules: ReadingRules) -> Extraction:
         # What follows a list under "Levels treated:" goes on about all of its levels.
         listed = reader.current_levels if statement.continues_list else None
         if statement.ents:
-            reader.sedation.read(statement.ents)
+            if not statement.copied:  # an earlier note's sedation was that encounter's
+                reader.sedation.read(statement.ents)
             reader.read(event_of(statement, reader.context, rules.corrections))
         if listed:
             reader.current_levels = listed + [v for v in reader.current_levels if v not in listed]
@@ -75,7 +76,6 @@ class _Reader:
         self.extraction = Extraction()
         self.documented_techniques: set[str] = set()
         self.cement_in_procedure = False  # decides the default technique; FINDINGS do not
-        self.biopsied: set[str] = set()
         self.sedation = SedationReader(context, self.extraction.sedation)
         self.referenced: tuple[list[str], Evidence] | None = None  # what "the index level" names
         self.unplaced: list[Event] = []  # sentences of work that named no level
@@ -161,6 +161,7 @@ class _Reader:
             for wrong, right in zip(correction.wrong, correction.right, strict=False):
                 self.body(right).absorb(self.body(wrong))
                 self.body(wrong).mention(correction.evidence, "negated")
+                self.extraction.move_biopsies(wrong, right)
         for mention in event.mentions:
             for level in mention.levels:
                 notes = self.body(level)
@@ -272,7 +273,6 @@ class _Reader:
             elif ent.label_ == "BIOPSY":
                 named = biopsy_levels(ent, event.levels, self.context.tokens) or tuple(self.current_levels)
                 self.extraction.biopsies.append((ent.evidence, named))
-                self.biopsied.update(named)
 
     def resolve(self, bearer: Entity, event: Event) -> Technique | None:
         if bearer.label_ == "REPEAT":
@@ -372,7 +372,7 @@ class _Reader:
         note = NoteWide(
             frozenset(self.documented_techniques),
             self.cement_in_procedure,
-            frozenset(self.biopsied),
+            frozenset(level for _, levels in self.extraction.biopsies for level in levels),
             text_length,
             tuple(self.listed_devices),
         )
