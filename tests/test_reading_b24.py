@@ -100,3 +100,29 @@ def test_an_addendum_that_moves_the_level_moves_its_biopsy(code):
     assert result.code_units() == {"22511": 1}
     assert [line.levels for line in result.codes] == [["L4"]]
     assert kinds(result) == ["addendum"]
+
+
+def test_a_referral_to_an_osteoporosis_clinic_is_no_osteoporosis(code):
+    # b24-15: "Fragility fracture Th8 ... Osteopenia" with a referral to the osteoporosis clinic:
+    # the cause is for the physician to document, not M80.08XA.
+    text = (
+        "Diagnosis: Fragility fracture T8 with persistent pain. Osteopenia (DXA T-score -2.2).\n"
+        "Procedure: vertebroplasty T8. An 11G needle was advanced into T8 and 3 mL PMMA injected into T8.\n"
+        "Post: Referral to osteoporosis clinic.\n"
+    )
+    result = code(text)
+    assert result.claim is not None
+    assert [d.code for d in result.claim.diagnoses] == []
+    assert [q.kind for q in result.claim.queries] == ["fracture-etiology"]
+
+
+def test_a_trauma_and_orthopaedics_department_is_no_trauma(code):
+    text = (
+        "Operating surgeon: Dr H. Ferreira (Specialty Registrar, Trauma & Orthopaedics)\n"
+        "Diagnosis: L1 compression fracture.\n"
+        "Procedure: vertebroplasty L1. An 11G needle was advanced into L1 and 3 mL PMMA injected into L1.\n"
+    )
+    result = code(text)
+    assert result.claim is not None
+    assert [d.code for d in result.claim.diagnoses] == []
+    assert [q.kind for q in result.claim.queries] == ["fracture-etiology"]
