@@ -239,8 +239,10 @@ class _Sections:
             return False
         if tokens.word(first + 1) != ":":
             return False
-        before = self.text[: tokens.idx[first]].rstrip()
-        return not before or before[-1] in ".:"
+        i = tokens.idx[first] - 1
+        while i >= 0 and self.text[i].isspace():  # not rstrip(): that would copy the note's head
+            i -= 1
+        return i < 0 or self.text[i] in ".:"
 
     def title_ended(self, first: int, end: int, section, role: str | None) -> bool:
         """A title ("Operation: Balloon kyphoplasty Th11 and Th12.") ends at a blank line after
