@@ -17,7 +17,7 @@ from vertcode.pattern_checks import PatternError, check_regex, default_dir, read
 CLAIM_READING_LISTS = ("causes", "fracture", "checklist", "red_flags")
 #: Its single regular expressions.
 CLAIM_READING_REGEXES = ("levels_wide", "pain_score", "hospitalized", "after_procedure", "risk_sentence", "not_a_risk")
-CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "past", "clause")
+CLAIM_CERTAINTY = ("negated", "uncertain", "uncertain_after", "negated_after", "unticked", "past", "clause")
 #: Section categories the claim reader makes besides those of sections.json (claim_reader._section_category).
 CLAIM_SECTION_CATEGORIES = ("diagnosis-post", "family-history")
 

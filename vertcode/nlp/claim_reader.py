@@ -52,6 +52,7 @@ class _Rules:
     uncertain: re.Pattern
     uncertain_after: re.Pattern
     negated_after: re.Pattern
+    unticked: re.Pattern  # the line before a mention, when an empty check box begins it
     past: re.Pattern
     clause: re.Pattern
     max_words: int
@@ -87,6 +88,7 @@ class _Rules:
             uncertain=lowered(certainty["uncertain"]),
             uncertain_after=lowered(certainty["uncertain_after"]),
             negated_after=lowered(certainty["negated_after"]),
+            unticked=lowered(certainty["unticked"]),
             past=lowered(certainty["past"]),
             clause=lowered(certainty["clause"]),
             max_words=certainty["max_words"],
@@ -296,7 +298,9 @@ def _certainty(rules: _Rules, sentence: str, start: int, end: int) -> str:
     words = sentence[clause_start:start].split()
     before = " ".join(words[-rules.max_words :])
     after = sentence[end:]
-    if rules.negated.search(before) or rules.negated_after.search(after):
+    # "[ ] Trauma (high energy)": an empty box denies its whole line, brackets and all.
+    line = sentence[sentence.rfind("\n", 0, start) + 1 : start]
+    if rules.negated.search(before) or rules.negated_after.search(after) or rules.unticked.match(line):
         return "negated"
     if rules.uncertain.search(before) or rules.uncertain_after.search(after):
         return "uncertain"

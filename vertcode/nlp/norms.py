@@ -79,11 +79,14 @@ class DictationJoiner:
         self.name = name
         self.words = frozenset(w for w in words if len(w) >= 6)
         self.letters = frozenset(w for w in words if 2 <= len(w) <= 6)
-        self.prefixes = frozenset(w[:n] for w in self.words for n in range(3, len(w)))
+        # What a recogniser spells by sound: "kyfo plasty" is kyphoplasty.
+        self.heard = {w.replace("ph", "f"): w for w in self.words if "ph" in w}
+        spellings = self.words | self.heard.keys()
+        self.prefixes = frozenset(w[:n] for w in spellings for n in range(3, len(w)))
         self.by_start: dict[str, list[str]] = {}
-        for word in sorted(self.words):
-            for n in range(3, len(word)):
-                self.by_start.setdefault(word[:n], []).append(word)
+        for spelling in sorted(spellings):
+            for n in range(3, len(spelling)):
+                self.by_start.setdefault(spelling[:n], []).append(spelling)
         self.joined: dict[tuple[str, ...], str | None] = {}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -130,10 +133,10 @@ class DictationJoiner:
     def word_of(self, pieces: tuple[str, ...]) -> str | None:
         if pieces not in self.joined:
             joined = "".join(pieces)
-            word = joined if joined in self.words else None
+            word = joined if joined in self.words or joined in self.heard else None
             if word is None and len(joined) >= 7:
                 word = next((w for w in self.by_start.get(pieces[0], ()) if levenshtein(joined, w, 1) <= 1), None)
-            self.joined[pieces] = word
+            self.joined[pieces] = self.heard.get(word, word) if word else None
         return self.joined[pieces]
 
     def spelled(self, doc: Doc, i: int) -> tuple[int, int, str] | None:

@@ -14,6 +14,9 @@ from spacy.tokens import Doc
 from vertcode.nlp.tokenizer import note_text
 
 _TERMINALS = frozenset({".", "!", "?", ";"})
+#: Speech recognition that writes the punctuation it hears: "... unchanged period the patient ...".
+_SPOKEN_TERMINALS = frozenset({"period", "Period", "PERIOD", "semicolon"})
+_SPOKEN = re.compile(r"(?<=\s)(?:(comma|Comma|COMMA)|period|Period|PERIOD)(?=\s)")
 _BULLETS = frozenset({"-", "*", "•", "[", "|"})
 _LABEL_WORDS = 5
 
@@ -161,6 +164,9 @@ class SentenceSplitter:
     def __init__(self, nlp: Language, name: str = "vertcode_sentences"):
         self.name = name
         self.terminals = numpy.array(sorted(nlp.vocab.strings.add(t) for t in _TERMINALS), dtype="uint64")
+        self.spoken = numpy.array(
+            sorted(nlp.vocab.strings.add(t) for t in _TERMINALS | _SPOKEN_TERMINALS), dtype="uint64"
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
@@ -170,7 +176,7 @@ class SentenceSplitter:
         words = numpy.flatnonzero(space == 0)
         starts = numpy.full(len(doc), -1, dtype="int32")
         if len(words):
-            ends = numpy.isin(orth[words], self.terminals)
+            ends = numpy.isin(orth[words], self.spoken if _dictates_punctuation(note_text(doc)) else self.terminals)
             starts[words[1:][ends[:-1]]] = 1
             starts[words[0]] = 1
         tokens = NoteTokens(doc)
@@ -186,6 +192,15 @@ class SentenceSplitter:
         starts[0] = 1
         doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))  # type: ignore[arg-type]
         return doc
+
+
+def _dictates_punctuation(text: str) -> bool:
+    """A note whose speech recognition wrote the punctuation it heard ("... bilaterally comma a
+    needle ... no leakage period the cannulas ...") ends a sentence at a spoken "period";
+    elsewhere "period" is a word ("the recovery period"), and nobody writes "comma" for ",".
+    """
+    spoken = _SPOKEN.findall(text, 0, 20_000)
+    return len(spoken) >= 3 and any(spoken)
 
 
 _LEVEL_ITEM = re.compile(r"[CTLS][1-9]\d?")

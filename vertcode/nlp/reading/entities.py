@@ -38,6 +38,12 @@ class Entity(NamedTuple):
     evidence: Evidence
     approximate: bool
 
+    @property
+    def names_work(self) -> bool:
+        """A word for the work itself: a technique or device, or old cement that imaging shows
+        ("stable cement within L5"), which is how a clinic note names a treated level."""
+        return self.label_ in ("TECHNIQUE", "DEVICE") or (self.label_ == "CEMENT" and self.status == "historical")
+
 
 def read_entities(doc: Doc, tokens: NoteTokens, status: Callable[[int, int, str], str | None]) -> list[Entity]:
     """The Doc's entities but NOT_LEVEL, with `status(start, end, label)` of each."""

@@ -95,9 +95,7 @@ class _Reader:
         # The work this session names: the procedure's words and the plan's (a planned procedure
         # that codes nothing needs a word), not a history's or an earlier note's.
         if not statement.copied and (not statement.excluded or statement.category == "plan"):
-            self.extraction.work_words.extend(
-                (e.evidence, e.status) for e in statement.ents if e.label_ in ("TECHNIQUE", "DEVICE")
-            )
+            self.extraction.work_words.extend((e.evidence, e.status) for e in statement.ents if e.names_work)
         if not event.statement.addendum:
             self.apply(event)
             return
