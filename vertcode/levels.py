@@ -52,10 +52,17 @@ _SPOKEN_LETTERS = {
     "thoracic": "T", "lumbar": "L", "cervical": "C", "sacral": "S",
 }  # fmt: skip
 # Speech recognition writes "four" as "for" after a level letter ("L for").
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "for": 4, "fore": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-}  # fmt: skip
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+#: Numbers as dictated, for every reader of dictation: levels here, minutes of sedation.
+NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS)} | {
+    word: 10 * tens for tens, word in enumerate(_TENS, 2)
+}
+# A level's number: 1 to 13, and "for" or "fore" misheard for four after a level's letter.
+_NUMBER_WORDS = {w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 13} | {"for": 4, "fore": 4}
 _NUMBER = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 # A region word is a letter only before a number: "the twelfth thoracic vertebra" is an ordinal.
 _SPOKEN = re.compile(

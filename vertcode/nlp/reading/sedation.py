@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from vertcode.levels import NUMBER_WORDS
 from vertcode.model import Sedation
 from vertcode.nlp.reading.entities import Entity
 from vertcode.nlp.reading.events import Context
@@ -74,14 +75,6 @@ class SedationReader:
             self.sedation.minutes = max((m for m in after if m <= 12 * 60), default=None)
 
 
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_NUMBER_WORDS = {word: value for value, word in enumerate(_ONES + _TEENS)} | {
-    word: 10 * tens for tens, word in enumerate(_TENS, 2)
-}
-
-
 def _minutes(text: str) -> int | None:
     """Minutes in "32 minutes", "25min", dictated "forty five minutes", or a clock range "10:05
     to 10:46"."""
@@ -92,5 +85,5 @@ def _minutes(text: str) -> int | None:
     digits = re.match(r"\d+", text)
     if digits:
         return int(digits.group())
-    words = [_NUMBER_WORDS.get(w) for w in re.split(r"[ \t-]+", text.lower())[:-1]]
+    words = [NUMBER_WORDS.get(w) for w in re.split(r"[ \t-]+", text.lower())[:-1]]
     return sum(w for w in words if w is not None) if words and None not in words else None
