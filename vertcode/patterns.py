@@ -14,10 +14,11 @@ adding a device name or a synonym is an edit to a file here, not to code.
 - sections.json  {"sections": [{"literal", "category", "role": "title"|"procedure"|"excluded",
                  optional "scope": "paragraph" for a field that ends at a blank line ("Medications:"),
                  or "line" for one that also ends at a line break after a full stop ("Anesthesia:")}]}
-- encounter.json {"source", "procedure", "visit", "copied_start", "copied_end", "inventory"}:
-                 regular expressions matched line by line, deciding whether a note documents a
-                 procedure done in this encounter, where an earlier note copied into it begins and
-                 ends, and which lines list what the session used ("Implants: ...")
+- encounter.json {"source", "procedure", "visit", "copied_start", "copied_end", "inventory",
+                 "dated_imaging"}: regular expressions matched line by line, deciding whether a
+                 note documents a procedure done in this encounter, where an earlier note copied
+                 into it begins and ends, which lines list what the session used ("Implants:
+                 ..."), and which labels are a dated imaging result ("MRI 2024-10-15:")
 - corrections.json {"source", "right_first", "right_last"}: regular expressions for the words
                  between two levels that correct one by the other: "L1, not T12" (the first is
                  right), "T12 should read L1" (the last is right)
@@ -264,7 +265,7 @@ def _load_context(path: Path):
         yield rule
 
 
-ENCOUNTER_KEYS = ("procedure", "visit", "copied_start", "copied_end", "inventory")
+ENCOUNTER_KEYS = ("procedure", "visit", "copied_start", "copied_end", "inventory", "dated_imaging")
 CORRECTION_KEYS = ("right_first", "right_last")
 
 

@@ -7,7 +7,8 @@ a visit signal (SUBJECTIVE:, EXAM:, "Progress Note") and no procedure signal (Su
 time-out, "was advanced"). An earlier note pasted into this one ("PRIOR OPERATIVE NOTE - copied
 for reference") runs from its opening line to a closing line or a rule of dashes; its words
 document that earlier encounter, never this one. An inventory line ("Implants: Kyphon IBT x2;
-PMMA") lists what the session used.
+PMMA") lists what the session used; a dated imaging result ("MRI pelvis 2024-10-15:") is
+written inside the indication or history that holds it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Encounter:
     copied: list[tuple[int, int]]  # character ranges of earlier notes copied in
     copied_titles: list[Evidence]  # the line opening each
     inventory: list[tuple[int, int]] = field(default_factory=list)  # lines listing what the session used
+    dated_imaging: frozenset[int] = frozenset()  # where a label of a dated imaging result begins
 
     @property
     def documents_procedure(self) -> bool:
@@ -41,6 +43,11 @@ class Encounter:
         """On a line such as "Implants: Kyphon Xpander II IBT x2; PMMA", which lists what the
         session used, not what was done at the levels in hand."""
         return _within(self.inventory, offset)
+
+    def dated_imaging_at(self, offset: int) -> bool:
+        """ "MRI pelvis 2024-10-15:", "DXA 2024-09:" begins here: a result, not a field that ends
+        the section it is written in."""
+        return offset in self.dated_imaging
 
 
 def _within(ranges: list[tuple[int, int]], offset: int) -> bool:
@@ -64,6 +71,7 @@ class EncounterRules:
         self.copied_start = compiled("copied_start")
         self.copied_end = compiled("copied_end")
         self.inventory = compiled("inventory")
+        self.dated_imaging = compiled("dated_imaging")
 
     def read(self, text: str) -> Encounter:
         lower = text.lower()
@@ -82,8 +90,9 @@ class EncounterRules:
         inventory = sorted(
             (m.start(), m.end()) for rule in _runnable(self.inventory, lower) for m in rule.finditer(text)
         )
+        dated = frozenset(m.start() for rule in _runnable(self.dated_imaging, lower) for m in rule.finditer(text))
         return Encounter(
-            found(self.signals, "PROCEDURE_NOTE"), found(self.visits, "VISIT_NOTE"), copied, titles, inventory
+            found(self.signals, "PROCEDURE_NOTE"), found(self.visits, "VISIT_NOTE"), copied, titles, inventory, dated
         )
 
     def _copies(self, text: str, lower: str) -> tuple[list[tuple[int, int]], list[Evidence]]:

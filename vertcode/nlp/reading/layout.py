@@ -26,12 +26,6 @@ _EMPTY_CELL = re.compile(
     re.I,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
-# "MRI pelvis 2024-10-15:", "DXA 2024-09:": a dated imaging result is written inside the indication
-# or history it belongs to; as a field it would end that section.
-_DATED_IMAGING = re.compile(
-    r"(?i:mri|mr|ct|x-?rays?|xr|radiographs?|films?|dxa|dexa|pet(?:[-/]ct)?|bone[ \t]+scan|spect(?:[-/]ct)?)\b"
-    r"[^:\n]{0,30}?\b\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{2,4})?[ \t]*:"
-)
 # Where a field of a section rule's "scope" ends (patterns/sections.json).
 FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
 #: Field names that are the statement itself: "Levels treated:", "Cement:",
@@ -85,7 +79,7 @@ def section_role(section, tokens: NoteTokens) -> tuple[str | None, str]:
 def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Encounter) -> Iterator[Statement]:
     """The note's sentences in order, each framed by the layout around it; a sentence of an
     earlier note copied in (`encounter`) is excluded like a history."""
-    sections = _Sections(doc, tokens)
+    sections = _Sections(doc, tokens, encounter)
     first_word = tokens.first_word(0, len(tokens)) or 0
     text = tokens.text
     index = 0
@@ -187,8 +181,9 @@ def statements(doc: Doc, tokens: NoteTokens, ents: list[Entity], encounter: Enco
 class _Sections:
     """Which section holds a sentence, and whether its levels can be treated there."""
 
-    def __init__(self, doc: Doc, tokens: NoteTokens):
+    def __init__(self, doc: Doc, tokens: NoteTokens, encounter: Encounter):
         self.tokens = tokens
+        self.encounter = encounter
         self.text = tokens.text
         self.index = SectionIndex(doc)
         # An excluded section ended by a field or heading line its rules do not know.
@@ -221,7 +216,7 @@ class _Sections:
         if not tokens.at_item_start(first):
             return True
         if (
-            (tokens.field_label_end(first) and not _DATED_IMAGING.match(self.text, tokens.idx[first]))
+            (tokens.field_label_end(first) and not self.encounter.dated_imaging_at(tokens.idx[first]))
             or tokens.is_heading_line(first, end)
             or self._terse_label(first)
             # "Plan: BKP T11 + L2⏎⏎08:10 T11 L pedicle: 11G trocar ...": a timeline records the work.
