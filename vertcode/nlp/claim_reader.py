@@ -298,9 +298,9 @@ def _certainty(rules: _Rules, sentence: str, start: int, end: int) -> str:
     words = sentence[clause_start:start].split()
     before = " ".join(words[-rules.max_words :])
     after = sentence[end:]
-    # "[ ] Trauma (high energy)": an empty box denies its whole line, brackets and all.
+    # "[ ] Trauma (high energy)": an empty box denies what follows it on its line, brackets and all.
     line = sentence[sentence.rfind("\n", 0, start) + 1 : start]
-    if rules.negated.search(before) or rules.negated_after.search(after) or rules.unticked.match(line):
+    if rules.negated.search(before) or rules.negated_after.search(after) or rules.unticked.search(line):
         return "negated"
     if rules.uncertain.search(before) or rules.uncertain_after.search(after):
         return "uncertain"

@@ -29,8 +29,8 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # Where a field of a section rule's "scope" ends (patterns/sections.json).
 FIELD_END = {"paragraph": _BLANK_LINE, "line": re.compile(r"\n[ \t]*\r?\n|[.!?][ \t]*\r?\n")}
 #: Field names that are the statement itself: "Levels treated:", "Cement:",
-#: "Independent trained observer:", "Intra-service sedation time:".
-FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT"})
+#: "Independent trained observer:", "Intra-service sedation time:", "Anaesthetist: Dr ...".
+FIELD_NAMES_KEPT = frozenset({"TREATED", "OBSERVER", "SEDATION_TIME", "CEMENT", "ANESTHESIA_CARE"})
 
 
 @dataclass(frozen=True)
