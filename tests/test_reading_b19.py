@@ -6,14 +6,12 @@ import pytest
 
 from vertcode.run.coder import Coder
 
+from conftest import kinds
+
 
 @pytest.fixture(scope="module")
 def coder() -> Coder:
     return Coder()
-
-
-def kinds(result) -> list[str]:
-    return sorted(flag.kind for flag in result.flags)
 
 
 def test_an_attempt_abandoned_after_it_is_named_is_not_coded(coder):

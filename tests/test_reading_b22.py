@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-
-def kinds(result) -> list[str]:
-    return sorted(flag.kind for flag in result.flags)
-
+from conftest import kinds
 
 _KYPHOPLASTY = (
     "Procedure: Balloon kyphoplasty L1, bilateral transpedicular.\n"

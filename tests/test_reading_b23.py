@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-def kinds(result) -> list[str]:
-    return sorted(flag.kind for flag in result.flags)
+from conftest import kinds
 
 
 def diagnoses(result) -> list[str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-def kinds(result) -> list[str]:
-    return sorted(flag.kind for flag in result.flags)
+from conftest import kinds
 
 
 def test_a_dated_imaging_line_inside_the_indication_is_a_finding(code):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-def kinds(result) -> list[str]:
-    return sorted(flag.kind for flag in result.flags)
+from conftest import kinds
 
 
 def test_anaesthesia_an_alternative_would_need_is_no_anaesthesia_today(code):
