@@ -52,7 +52,7 @@ class _Rules:
     uncertain: re.Pattern
     uncertain_after: re.Pattern
     negated_after: re.Pattern
-    unticked: re.Pattern  # the line before a mention, when an empty check box begins it
+    unticked: re.Pattern  # the line before a mention, when the last check box on it is empty
     past: re.Pattern
     clause: re.Pattern
     max_words: int

@@ -155,7 +155,8 @@ def sentences(doc: Doc) -> list[tuple[int, int]]:
 class SentenceSplitter:
     """Sentence boundaries for dictated clinical notes, by rule.
 
-    Reads tokens; writes `token.is_sent_start`. A sentence ends at . ! ? or ; and at a line
+    Reads tokens; writes `token.is_sent_start`. A sentence ends at . ! ? or ; (and at a spoken
+    "period" in dictation that writes the punctuation it hears), and at a line
     break that follows a blank line or a colon, or starts a list item, an ALL-CAPS heading or a
     "Label:" field. A line break inside wrapped prose does not end a sentence, so ConText's
     scope survives hard-wrapped text.
